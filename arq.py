@@ -81,7 +81,7 @@ __all__ = [
     # encoding
     'Job', 'DatetimeJob',
     # enqueue side
-    'Actor', 'concurrent', 'JobHandle',
+    'Actor', 'concurrent', 'cron', 'next_cron', 'JobHandle',
     # execute side
     'Drain', 'RawJob', 'BaseWorker',
     # process side and command line
@@ -107,6 +107,9 @@ LEASE_KEY_PART = 'lease:'
 WORKERS_KEY_PART = 'workers'
 DEAD_KEY_PART = 'dead'
 HEALTH_KEY_PART = 'health-check'
+CRON_KEY_PART = 'cron:'
+#: how long the claim on one cron run lives: longer than any worker lags behind another
+CRON_CLAIM_MS = 3_600_000
 
 #: how long a worker's lease lives without renewal; it is renewed every third of this,
 #: so a worker must stall its event loop for over two thirds of it to lose its jobs
@@ -715,6 +718,7 @@ class Actor(RedisMixin):
     concurrency_enabled: bool = True
     #: names of the methods a worker may run, set per subclass
     _job_methods: ClassVar[frozenset[str]] = frozenset()
+    _cron_jobs: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -748,6 +752,8 @@ class Actor(RedisMixin):
             n for n in names
             if isinstance(inspect.getattr_static(cls, n), _Concurrent)
             or inspect.iscoroutinefunction(inspect.getattr_static(cls, n)))
+        cls._cron_jobs = frozenset(  # _CronJob is defined below, before any subclass
+            n for n in cls._job_methods if isinstance(inspect.getattr_static(cls, n), _CronJob))
 
     def __init__(
         self,
@@ -843,6 +849,174 @@ def _actor_reserved_names() -> frozenset[str]:
     for klass in Actor.__mro__:
         names.update(vars(klass))
     return frozenset(names)
+
+
+# ──────────────────────────────────────────────────────────────────────────────── cron ──
+#
+# Cron fields are matched against the wall clock of the worker's ``cron_tz`` (the
+# system's local time when not set). Clock changes: a wall time that occurs twice
+# (clocks go back) runs once, the first time; wall times skipped when clocks go forward
+# run as far after the jump as they were after its start (02:30 runs at 03:30), and no
+# scheduled instant runs twice. A worker computes the first run from the time it
+# starts, and the next from the later of the last run and now, so one that was down or
+# stalled never enqueues a burst of missed runs.
+
+WEEKDAY_NAMES = ('mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun')
+_CRON_FIELDS = (('month', 1, 12), ('day', 1, 31), ('weekday', 0, 6), ('hour', 0, 23),
+                ('minute', 0, 59), ('second', 0, 59), ('microsecond', 0, 999_999))
+_UNSET: Any = object()
+CronField = int | str | Iterable[int | str] | None
+
+
+class _CronJob(_Concurrent):
+    """A job method the worker also enqueues itself on a schedule; see ``cron``."""
+
+    def __init__(self, func: Callable[..., Awaitable[Any]], fields: dict[str, Any],
+                 dft_queue: str | None, run_at_startup: bool, unique: bool,
+                 timeout_seconds: float | None) -> None:
+        super().__init__(func, dft_queue)
+        self.fields = fields
+        self.run_at_startup = run_at_startup
+        self.unique = unique
+        self.timeout_seconds = timeout_seconds
+
+    def next_after(self, dt: datetime.datetime) -> datetime.datetime:
+        """The first scheduled wall time strictly after ``dt``."""
+        return next_cron(dt, **self.fields)
+
+    def __repr__(self) -> str:
+        fields = ' '.join(f'{k}={v}' for k, v in self.fields.items() if v is not None)
+        return f'<cron {self.func.__qualname__} {fields}>'
+
+
+def cron(
+    *,
+    month: CronField = None,
+    day: CronField = None,
+    weekday: CronField = None,
+    hour: CronField = None,
+    minute: CronField = None,
+    second: CronField = 0,
+    microsecond: CronField = 123_456,
+    dft_queue: str | None = None,
+    run_at_startup: bool = False,
+    unique: bool = True,
+    timeout_seconds: float | None = _UNSET,
+) -> Callable[[Callable[..., Awaitable[Any]]], Any]:
+    """Run an actor method on a schedule, enqueued by the worker at each matching time.
+
+    Each field takes one value or a set of them; ``None`` means any value, except that
+    a field finer than the finest one set means its first value: ``hour=3`` runs at
+    03:00:00, not every minute of that hour. ``weekday`` takes 0-6 (Monday is 0) or
+    ``'mon'``...``'sun'``. The method remains a ``@concurrent`` job you can enqueue too.
+
+    Args:
+        dft_queue: the queue to use; the actor's default queue when not set.
+        run_at_startup: also enqueue it when the worker starts (burst workers too).
+        unique: one enqueue per scheduled time however many workers run; the claim is
+            keyed on the job's name and the scheduled instant.
+        timeout_seconds: the job's own timeout (``None``: none); the worker's when unset.
+
+    Raises:
+        ConfigurationError: a field out of range or of the wrong type.
+    """
+    fields = _cron_fields(month=month, day=day, weekday=weekday, hour=hour, minute=minute,
+                          second=second, microsecond=microsecond)
+    if timeout_seconds is not _UNSET and timeout_seconds is not None and timeout_seconds <= 0:
+        raise ConfigurationError(
+            f'cron timeout_seconds must be > 0 or None, not {timeout_seconds!r}')
+
+    def decorate(func: Callable[..., Awaitable[Any]]) -> _CronJob:
+        return _CronJob(func, fields, dft_queue, run_at_startup, unique, timeout_seconds)
+    return decorate
+
+
+def _cron_fields(**given: CronField) -> dict[str, tuple[int, ...] | None]:
+    fields: dict[str, tuple[int, ...] | None] = {}
+    for name, low, high in _CRON_FIELDS:
+        value = given[name]
+        if value is None:
+            fields[name] = None
+            continue
+        values = [value] if isinstance(value, int | str) else list(value)  # type: ignore
+        out = set()
+        for v in values:
+            if name == 'weekday' and isinstance(v, str) and v.lower()[:3] in WEEKDAY_NAMES:
+                v = WEEKDAY_NAMES.index(v.lower()[:3])
+            if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
+                names = " or 'mon'...'sun'" if name == 'weekday' else ''
+                raise ConfigurationError(
+                    f'cron {name} must be an int from {low} to {high}{names}, or a set of '
+                    f'them, not {value!r}')
+            out.add(v)
+        if not out:
+            raise ConfigurationError(f'cron {name} is an empty set')
+        fields[name] = tuple(sorted(out))
+    return fields
+
+
+def next_cron(
+    previous_dt: datetime.datetime,
+    *,
+    month: CronField = None,
+    day: CronField = None,
+    weekday: CronField = None,
+    hour: CronField = None,
+    minute: CronField = None,
+    second: CronField = 0,
+    microsecond: CronField = 123_456,
+) -> datetime.datetime:
+    """The first wall time strictly after ``previous_dt`` that the fields match.
+
+    Fields work as in ``cron``. The result has ``previous_dt``'s tzinfo (naive stays
+    naive); only dates that exist are considered (no 31 April, 29 February only in
+    leap years).
+
+    Raises:
+        ConfigurationError: the fields match no date at all (``month=2, day=30``).
+    """
+    fields = _cron_fields(month=month, day=day, weekday=weekday, hour=hour, minute=minute,
+                          second=second, microsecond=microsecond)
+    # hour and minute left unset but finer than a field that is set take their first
+    # value, so hour=3 means 03:00 once; with no coarse field set they mean any
+    rank = {'month': 0, 'day': 1, 'weekday': 1, 'hour': 2, 'minute': 3}
+    finest = max((r for n, r in rank.items() if fields[n] is not None), default=-1)
+    for name in ('hour', 'minute'):
+        if fields[name] is None and 0 <= finest < rank[name]:
+            fields[name] = (0,)
+    times = [fields['hour'] or range(24), fields['minute'] or range(60),
+             fields['second'] or range(60), fields['microsecond'] or range(1_000_000)]
+
+    start = previous_dt.replace(tzinfo=None) + datetime.timedelta(microseconds=1)
+    date = start.date()
+    after: tuple[int, ...] | None = (start.hour, start.minute, start.second, start.microsecond)
+    # 8 years covers 29 February across a century year that is not a leap year
+    for _ in range(366 * 8 + 2):
+        if ((fields['month'] is None or date.month in fields['month'])
+                and (fields['day'] is None or date.day in fields['day'])
+                and (fields['weekday'] is None or date.weekday() in fields['weekday'])):
+            found = _first_time(times, after)
+            if found is not None:
+                return datetime.datetime.combine(date, datetime.time(*found),
+                                                 tzinfo=previous_dt.tzinfo)
+        date += datetime.timedelta(days=1)
+        after = None
+    raise ConfigurationError(f'cron fields match no date: {fields!r}')
+
+
+def _first_time(choices: list[Iterable[int]], after: tuple[int, ...] | None,
+                depth: int = 0) -> tuple[int, ...] | None:
+    # the smallest (hour, minute, second, microsecond) from the choices >= after
+    for value in choices[depth]:
+        if after is not None and value < after[depth]:
+            continue
+        tail_after = after if after is not None and value == after[depth] else None
+        if depth == len(choices) - 1:
+            return (value,)
+        rest = _first_time(choices, tail_after, depth + 1)
+        if rest is not None:
+            return (value, *rest)
+    return None
 
 
 # ──────────────────────────────────────────────────────────────────────── execute side ──
@@ -1341,6 +1515,20 @@ class _Backoff:
         await asyncio.sleep(self.delay)
 
 
+# KEYS: claim, queue; ARGV: payload, claim ms. One enqueue per scheduled instant.
+_CRON_SCRIPT = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then
+  redis.call('RPUSH', KEYS[2], ARGV[1])
+  return 1
+end
+return 0
+"""
+
+
+def _iso(ts: float) -> str:
+    return datetime.datetime.fromtimestamp(ts).isoformat(timespec='milliseconds')
+
+
 def _describe(job: RawJob | None) -> str:
     if job is None:
         return 'task with no job'
@@ -1377,11 +1565,13 @@ class BaseWorker(RedisMixin):
     #: passed to the drain: a job's exception ends ``run()`` (see ``RaiseWorker``)
     raise_task_exception: ClassVar[bool] = False
     lease_ms: ClassVar[int] = LEASE_MS
+    #: the timezone whose wall clock cron fields match; the system's local time if None
+    cron_tz: ClassVar[datetime.tzinfo | None] = None
 
     _SETTINGS = ('queues', 'max_concurrent_tasks', 'timeout_seconds', 'shutdown_delay',
                  'health_check_interval', 'health_check_key', 'reusable', 'log_curtail',
                  'repeat_health_check_logs', 'drain_class', 'raise_task_exception',
-                 'lease_ms')
+                 'lease_ms', 'cron_tz')
 
     def __init__(
         self,
@@ -1412,7 +1602,8 @@ class BaseWorker(RedisMixin):
         self.health_check_key = self.health_check_key or _key(self.namespace, HEALTH_KEY_PART)
         self.drain: Drain | None = None
         self._shadows: list[Actor] = []
-        self._jobs: dict[tuple[str, str], tuple[Callable[..., Awaitable[Any]], Actor]] = {}
+        self._jobs: dict[tuple[str, str],
+                         tuple[Callable[..., Awaitable[Any]], Actor, float | None]] = {}
         self._queue_names: dict[str, str] = {}
         self._runs = 0
         self._signals = 0
@@ -1482,7 +1673,15 @@ class BaseWorker(RedisMixin):
             shutdown_delay=self.shutdown_delay, timeout_seconds=None, burst_mode=self.burst,
             raise_task_exception=self.raise_task_exception, namespace=self.namespace,
             lease_ms=self.lease_ms)
-        health = asyncio.create_task(self._health_loop(queue_keys), name='arq-health')
+        crons = [(shadow, name, inspect.getattr_static(type(shadow), name))
+                 for shadow in self._shadows for name in sorted(shadow._cron_jobs)]
+        for shadow, name, cron_job in crons:
+            if cron_job.run_at_startup:
+                await self._enqueue_cron(shadow, name, cron_job, None)
+        background = [asyncio.create_task(self._health_loop(queue_keys), name='arq-health')]
+        if not self.burst:
+            background += [asyncio.create_task(self._cron_loop(*c), name=f'arq-cron-{c[1]}')
+                           for c in crons]
         try:
             async with drain:
                 if self._stop_requested:
@@ -1490,9 +1689,9 @@ class BaseWorker(RedisMixin):
                 async for raw in drain.iter(*queue_keys):
                     self._start_job(drain, raw)
         finally:
-            health.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await health
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
             with contextlib.suppress(*_REDIS_DOWN):
                 await self.record_health(queue_keys)
             for shadow in self._shadows:
@@ -1634,8 +1833,8 @@ class BaseWorker(RedisMixin):
                          f'{job.func_name}, which is not a job this worker runs '
                          f'(actors: {", ".join(s.name or "" for s in self._shadows)})')
             return
-        func, actor = target
-        drain.add(self.run_job(job, func, self.timeout_seconds), raw, actor.re_enqueue_jobs,
+        func, actor, timeout = target
+        drain.add(self.run_job(job, func, timeout), raw, actor.re_enqueue_jobs,
                   timeout_seconds=None)
 
     def _reject(self, drain: Drain, raw: RawJob, reason: str) -> None:
@@ -1653,8 +1852,11 @@ class BaseWorker(RedisMixin):
                 raise ConfigurationError(f'two shadows are named {shadow.name!r}')
             seen.add(shadow.name)  # type: ignore[arg-type]
             for func_name in shadow._job_methods:
+                timeout = getattr(inspect.getattr_static(type(shadow), func_name),
+                                  'timeout_seconds', _UNSET)
                 self._jobs[(shadow.name, func_name)] = (  # type: ignore[index]
-                    shadow._job_function(func_name), shadow)
+                    shadow._job_function(func_name), shadow,
+                    self.timeout_seconds if timeout is _UNSET else timeout)
             for rank, q in enumerate(shadow.queues):
                 key = shadow.queue_keys[q]
                 ranked.setdefault(key, (rank, len(ranked)))
@@ -1668,6 +1870,53 @@ class BaseWorker(RedisMixin):
                 keys.append(key)
             return keys
         return sorted(ranked, key=ranked.__getitem__)
+
+    def next_cron_run(self, cron_job: Any, after: float) -> float:
+        """The first instant (a timestamp) after ``after`` at which ``cron_job`` runs.
+
+        Matches fields against the wall clock of ``cron_tz``, with the clock-change
+        policy described at ``cron``.
+        """
+        tz = self.cron_tz
+        wall = (datetime.datetime.fromtimestamp(after, tz).replace(tzinfo=None) if tz
+                else datetime.datetime.fromtimestamp(after))
+        while True:
+            wall = cron_job.next_after(wall)
+            # fold=0: a repeated wall time means its first instant; a skipped one lands
+            # as far past the jump as it was past the jump's start
+            instant = wall.replace(tzinfo=tz).timestamp() if tz else wall.timestamp()
+            if instant > after:
+                return instant
+
+    async def _cron_loop(self, shadow: Actor, name: str, cron_job: _CronJob) -> None:
+        at = self.next_cron_run(cron_job, time.time())
+        while True:
+            # sleep in slices so that a change of the system clock is noticed
+            while (delay := at - time.time()) > 0:
+                await asyncio.sleep(min(delay, 30))
+            try:
+                await self._enqueue_cron(shadow, name, cron_job, at)
+            except _REDIS_DOWN as exc:
+                work_logger.warning('cron %s.%s: cannot enqueue the run due at %s: %r',
+                                    shadow.name, name, _iso(at), exc)
+            # from the later of the run and now: a late wake-up runs once, not a burst
+            at = self.next_cron_run(cron_job, max(at, time.time()))
+
+    async def _enqueue_cron(self, shadow: Actor, name: str, cron_job: _CronJob,
+                            at: float | None) -> None:
+        queue = cron_job.queue or shadow.DEFAULT_QUEUE
+        data = shadow.job_class(shadow.name, name, ()).encode()  # type: ignore[arg-type]
+        redis = await self.get_redis()
+        if cron_job.unique and at is not None:
+            claim = _key(self.namespace, CRON_KEY_PART, f'{shadow.name}.{name}:{int(at * 1000)}')
+            claimed = await redis.eval(_CRON_SCRIPT, 2, claim, shadow.queue_keys[queue], data,
+                                       CRON_CLAIM_MS)
+            work_logger.debug('cron %s.%s due at %s: %s', shadow.name, name, _iso(at),
+                              'enqueued' if claimed else 'already enqueued by another worker')
+        else:
+            await redis.rpush(shadow.queue_keys[queue], data)
+            work_logger.debug('cron %s.%s enqueued%s', shadow.name, name,
+                              ' at startup' if at is None else '')
 
     async def _health_loop(self, queue_keys: list[str]) -> None:
         while True:
