@@ -85,10 +85,11 @@ __all__ = [
     # execute side
     'Drain', 'RawJob', 'BaseWorker',
     # process side and command line
-    'run_worker', 'main',
-    # helpers
+    'run_worker', 'run_control_process', 'main',
+    # helpers: time, logging, testing
     'create_tz', 'timestamp', 'to_unix_ms_tz', 'to_unix_ms', 'from_unix_ms', 'gen_random',
-    'truncate', 'import_string', 'default_log_config', 'RedisServer',
+    'truncate', 'import_string', 'default_log_config', 'ColourHandler', 'RaiseWorker',
+    'MockRedis', 'MockRedisMixin', 'MockRedisWorker', 'RedisServer',
 ]
 
 main_logger = logging.getLogger('arq.main')
@@ -404,9 +405,13 @@ class RedisMixin:
     async def log_redis_info(self, log_func: Callable[..., None] | None = None) -> None:
         """Log the server's version, memory use, clients and key count."""
         redis = await self.get_redis()
-        async with redis.pipeline(transaction=False) as pipe:
-            pipe.info('server').info('memory').info('clients').dbsize()
-            server, memory, clients, keys = await pipe.execute()
+        try:
+            async with redis.pipeline(transaction=False) as pipe:
+                pipe.info('server').info('memory').info('clients').dbsize()
+                server, memory, clients, keys = await pipe.execute()
+        except ResponseError as exc:  # INFO may be renamed away, or absent (fakeredis)
+            work_logger.debug('redis info unavailable: %s', exc)
+            return
         (log_func or work_logger.info)(
             'redis_version=%s mem_usage=%s clients_connected=%s db_keys=%s',
             server.get('redis_version', '?'), memory.get('used_memory_human', '?'),
@@ -1554,7 +1559,8 @@ class BaseWorker(RedisMixin):
     timeout_seconds: ClassVar[float | None] = 60
     shutdown_delay: ClassVar[float] = 6
     health_check_interval: ClassVar[float] = 60
-    #: where the health line goes; ``<namespace>:health-check`` when not set
+    #: where the health line goes; when not set, each worker writes its own key,
+    #: ``<namespace>:health-check:<worker name>``, and ``--check`` reads them all
     health_check_key: ClassVar[str | None] = None
     #: whether ``run()`` may be called again on the same instance once it returned
     reusable: ClassVar[bool] = True
@@ -1599,7 +1605,10 @@ class BaseWorker(RedisMixin):
         if self.health_check_interval <= 0:
             raise ConfigurationError(
                 f'health_check_interval must be > 0, not {self.health_check_interval!r}')
-        self.health_check_key = self.health_check_key or _key(self.namespace, HEALTH_KEY_PART)
+        #: this worker's name in logs, in-flight keys and its health key: host-pid-random
+        self.worker_name = f'{socket.gethostname()}-{os.getpid()}-{gen_random(4)}'
+        self._health_prefix = _key(self.namespace, HEALTH_KEY_PART, ':')
+        self.health_key = self.health_check_key or self._health_prefix + self.worker_name
         self.drain: Drain | None = None
         self._shadows: list[Actor] = []
         self._jobs: dict[tuple[str, str],
@@ -1672,7 +1681,7 @@ class BaseWorker(RedisMixin):
             redis=redis, max_concurrent_tasks=self.max_concurrent_tasks,
             shutdown_delay=self.shutdown_delay, timeout_seconds=None, burst_mode=self.burst,
             raise_task_exception=self.raise_task_exception, namespace=self.namespace,
-            lease_ms=self.lease_ms)
+            lease_ms=self.lease_ms, worker_id=self.worker_name)
         crons = [(shadow, name, inspect.getattr_static(type(shadow), name))
                  for shadow in self._shadows for name in sorted(shadow._cron_jobs)]
         for shadow, name, cron_job in crons:
@@ -1693,7 +1702,11 @@ class BaseWorker(RedisMixin):
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
             with contextlib.suppress(*_REDIS_DOWN):
-                await self.record_health(queue_keys)
+                # a stopped worker is not alive: --check must not report it
+                if self.health_check_key:
+                    await self.record_health(queue_keys)
+                else:
+                    await redis.delete(self.health_key)
             for shadow in self._shadows:
                 try:
                     await shadow.close(shutdown=True)
@@ -1732,7 +1745,7 @@ class BaseWorker(RedisMixin):
         await super().close()
 
     async def record_health(self, queue_keys: Iterable[str] | None = None) -> str:
-        """Write the health line to ``health_check_key`` and return it."""
+        """Write the health line to this worker's health key and return it."""
         redis = await self.get_redis()
         queue_keys = list(queue_keys or self._queue_names)
         async with redis.pipeline(transaction=False) as pipe:
@@ -1744,22 +1757,34 @@ class BaseWorker(RedisMixin):
         counts = (f'j_complete={self.jobs_complete} j_failed={self.jobs_failed} '
                   f'j_timedout={self.jobs_timed_out} j_ongoing={self.jobs_ongoing} {queues}')
         line = f'{datetime.datetime.now():%b-%d %H:%M:%S} {counts}'
-        await redis.set(self.health_check_key, line,
-                        px=int((self.health_check_interval + 1) * 1000))
+        await redis.set(self.health_key, line, px=int((self.health_check_interval + 1) * 1000))
         if counts != self._last_health or self.repeat_health_check_logs:
             work_logger.info('recording health: %s', line)
             self._last_health = counts
         return line
 
     async def check_health(self) -> int:
-        """Print the health line of a running worker; return 0, or 1 when there is none."""
+        """Print the health line of each live worker; return 0, or 1 when there is none.
+
+        With ``health_check_key`` set, reads that key; else every worker's own key in
+        this namespace. A worker that died drops out once its key's time to live, the
+        interval plus one second, has passed.
+        """
         redis = await self.get_redis()
-        value = await redis.get(self.health_check_key)
-        if value is None:
-            print(f'Health check failed: no health check sentinel value found at '
-                  f'{self.health_check_key!r}')
+        if self.health_check_key:
+            keys = [self.health_check_key.encode()]
+        else:
+            keys = sorted([k async for k in redis.scan_iter(match=self._health_prefix + '*',
+                                                             count=1000)])
+        values = await redis.mget(keys) if keys else []
+        live = [(k.decode(errors='replace'), v.decode(errors='replace'))
+                for k, v in zip(keys, values, strict=True) if v is not None]
+        if not live:
+            key = self.health_check_key or self._health_prefix + '*'
+            print(f'Health check failed: no health check sentinel value found at {key!r}')
             return 1
-        print(f'Health check successful: {value.decode(errors="replace")}')
+        for key, value in live:
+            print(f'Health check successful: {key.removeprefix(self._health_prefix)} {value}')
         return 0
 
     @classmethod
@@ -2091,12 +2116,84 @@ def default_log_config(verbose: bool) -> dict[str, Any]:
         'disable_existing_loggers': False,
         'formatters': {'arq.standard': {'format': '%(asctime)s %(name)-11s %(message)s',
                                         'datefmt': '%H:%M:%S'}},
-        'handlers': {'arq.standard': {'class': 'logging.StreamHandler',
+        'handlers': {'arq.standard': {'()': ColourHandler,
                                       'formatter': 'arq.standard',
                                       'level': 'DEBUG' if verbose else 'INFO'}},
         'loggers': {'arq': {'handlers': ['arq.standard'],
                             'level': 'DEBUG' if verbose else 'INFO', 'propagate': False}},
     }
+
+
+class ColourHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler that colours lines by level with plain ANSI codes, on a terminal.
+
+    Writes plain text when the stream is not a terminal or ``NO_COLOR`` is set.
+    """
+
+    COLOURS: ClassVar[dict[int, str]] = {
+        logging.DEBUG: '\033[2m', logging.INFO: '', logging.WARNING: '\033[33m',
+        logging.ERROR: '\033[31m', logging.CRITICAL: '\033[1;31m'}
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        isatty = getattr(self.stream, 'isatty', None)
+        if 'NO_COLOR' in os.environ or not (isatty and isatty()):
+            return text
+        colour = self.COLOURS.get(record.levelno, '')
+        return f'{colour}{text}\033[0m' if colour else text
+
+
+# ──────────────────────────────────────────────────────────────────────── testing helpers ──
+
+class RaiseWorker(BaseWorker):
+    """A worker whose ``run()`` raises the first exception a job raises, for tests."""
+
+    raise_task_exception = True
+
+
+def _import_fakeredis() -> Any:
+    try:
+        import fakeredis
+    except ImportError as exc:
+        raise ArqError("the Mock* testing helpers need fakeredis: pip install 'arq[testing]'"
+                       ) from exc
+    return fakeredis
+
+
+_mock_server: Any = None
+
+
+def MockRedis(server: Any = None) -> aioredis.Redis:  # noqa: N802 - used like a class
+    """An in-memory Redis client (``fakeredis``) for tests without a server.
+
+    Clients made without ``server`` share one in-memory server per process, so an actor
+    and a worker built on ``MockRedisMixin`` see the same queues. Needs the
+    ``testing`` extra (``pip install 'arq[testing]'``), which includes Lua support.
+    """
+    global _mock_server
+    fakeredis = _import_fakeredis()
+    if server is None:
+        if _mock_server is None:
+            _mock_server = fakeredis.FakeServer()
+        server = _mock_server
+    return fakeredis.aioredis.FakeRedis(server=server)
+
+
+class MockRedisMixin(RedisMixin):
+    """Put before ``Actor`` or ``BaseWorker`` in a test class to use ``MockRedis``.
+
+    ``class TestMailer(MockRedisMixin, Mailer): ...``
+    """
+
+    async def get_redis(self) -> aioredis.Redis:
+        if self._redis is None:
+            self._redis = MockRedis()
+            self._owns_redis = True
+        return self._redis
+
+
+class MockRedisWorker(MockRedisMixin, BaseWorker):
+    """A ``BaseWorker`` on ``MockRedis``: run your actors' jobs in tests without a server."""
 
 
 class RedisServer:
