@@ -250,11 +250,13 @@ class RedisSettings:
         try:
             if parts.scheme == 'unix':
                 if not parts.path:
-                    raise ConfigurationError(f'unix URL {url!r} has no socket path')
+                    raise ConfigurationError(
+                        f'unix URL {cls._redact(url)!r} has no socket path')
                 kwargs['unix_socket_path'] = parts.path
             else:
                 kwargs['host'] = parts.hostname or 'localhost'
-                kwargs['port'] = parts.port or 6379
+                # port 0 is a mistake to report, not a reason to fall back to 6379
+                kwargs['port'] = 6379 if parts.port is None else parts.port
                 kwargs['ssl'] = parts.scheme == 'rediss'
                 if parts.path.strip('/'):
                     kwargs['database'] = int(parts.path.strip('/'))
@@ -507,7 +509,12 @@ class Job:
                  self.kwargs],
                 default=self._default, strict_types=True, use_bin_type=True, datetime=False,
             )
-        except (TypeError, ValueError, OverflowError) as exc:
+        except OverflowError as exc:  # msgpack's own message names no type
+            raise JobSerialisationError(
+                f'cannot encode arguments of {self.class_name}.{self.func_name}: an int '
+                f'outside -2**63 to 2**64-1 ({exc})'
+            ) from exc
+        except (TypeError, ValueError) as exc:
             raise JobSerialisationError(
                 f'cannot encode arguments of {self.class_name}.{self.func_name}: {exc}'
             ) from exc
