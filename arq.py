@@ -35,6 +35,8 @@ Known limitations:
   both back after a crash but see them in pop order.
 - Leases are per worker, not per job: a job that outlives a worker's lease because
   the event loop was blocked for longer than ``lease_ms`` may be handed out twice.
+- A burst worker does not wait for the leases of workers that just died: their jobs
+  come back when those leases end, for the next worker to run.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ import msgpack
 from redis import asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import AuthenticationError, ResponseError
+from redis.exceptions import AuthenticationError, RedisError, ResponseError
 from redis.exceptions import ConnectionError as RedisConnectionError_
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -117,6 +119,8 @@ CRON_CLAIM_MS = 3_600_000
 LEASE_MS = 10_000
 #: the most jobs one pop takes, however many slots are free (Lua's unpack has limits)
 MAX_POP_BATCH = 500
+#: the longest job id a worker accepts (ids are logged, so they must stay readable)
+MAX_JOB_ID_LENGTH = 200
 #: exit codes of the control process
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_WORK_PROCESS_FAILED = 0, 1, 2, 3
 
@@ -196,13 +200,14 @@ class RedisSettings:
         conn_retry_delay: float = 1,
         namespace: str = DEFAULT_NAMESPACE,
     ) -> None:
-        if not isinstance(port, int) or not 0 < port < 65536:
+        if not _is_int(port) or not 0 < port < 65536:
             raise ConfigurationError(f'port must be an int from 1 to 65535, not {port!r}')
-        if not isinstance(database, int) or database < 0:
+        if not _is_int(database) or database < 0:
             raise ConfigurationError(f'database must be an int >= 0, not {database!r}')
-        if not isinstance(conn_retries, int) or conn_retries < 0:
+        if not _is_int(conn_retries) or conn_retries < 0:
             raise ConfigurationError(f'conn_retries must be an int >= 0, not {conn_retries!r}')
-        if conn_timeout <= 0 or conn_retry_delay < 0:
+        if not (_is_number(conn_timeout) and _is_number(conn_retry_delay)
+                and conn_timeout > 0 and conn_retry_delay >= 0):
             raise ConfigurationError(
                 f'conn_timeout must be > 0 and conn_retry_delay >= 0, '
                 f'not {conn_timeout!r} and {conn_retry_delay!r}'
@@ -211,9 +216,12 @@ class RedisSettings:
             raise ConfigurationError(
                 f"ssl_cert_reqs must be 'required', 'optional' or 'none', not {ssl_cert_reqs!r}"
             )
-        if not isinstance(namespace, str) or not namespace or any(c.isspace() for c in namespace):
+        # glob characters would make the health check's SCAN see other namespaces
+        if (not isinstance(namespace, str) or not namespace
+                or any(c.isspace() or c in '*?[]\\' for c in namespace)):
             raise ConfigurationError(
-                f'namespace must be a non-empty string without spaces, not {namespace!r}'
+                f'namespace must be a non-empty string without spaces or any of *?[]\\, '
+                f'not {namespace!r}'
             )
         self.host, self.port, self.database = host, port, database
         self.username, self.password = username, password
@@ -230,11 +238,13 @@ class RedisSettings:
 
         ``redis://user:p%40ss@host:6380/2?namespace=app`` gives user ``user``, password
         ``p@ss``, database 2 and namespace ``app``. Query arguments ``db``,
-        ``namespace``, ``ssl_cert_reqs``, ``ssl_ca_certs``, ``conn_timeout``,
-        ``conn_retries`` and ``conn_retry_delay`` are understood; keyword arguments win.
+        ``namespace``, ``ssl_cert_reqs``, ``ssl_ca_certs``, ``ssl_certfile``,
+        ``ssl_keyfile``, ``conn_timeout``, ``conn_retries`` and ``conn_retry_delay`` are
+        understood, any other is an error; keyword arguments win.
 
         Raises:
-            ConfigurationError: an unknown scheme, a bad port or database number.
+            ConfigurationError: an unknown scheme or query argument, a bad port or
+                database number.
         """
         parts = urlparse(url)
         if parts.scheme not in ('redis', 'rediss', 'unix'):
@@ -273,6 +283,10 @@ class RedisSettings:
         for name in ('namespace', 'ssl_cert_reqs', 'ssl_ca_certs', 'ssl_certfile', 'ssl_keyfile'):
             if name in query:
                 kwargs[name] = query.pop(name)
+        if query:  # a typo such as ?dbb=3 must not pass unnoticed
+            raise ConfigurationError(
+                f'unknown argument(s) {", ".join(sorted(query))} in Redis URL '
+                f'{cls._redact(url)!r}; known: {", ".join(_URL_ARGUMENTS)}')
         kwargs.update(overrides)
         return cls(**kwargs)
 
@@ -329,14 +343,19 @@ class RedisSettings:
         while True:
             redis = aioredis.Redis(**kwargs)
             try:
-                await redis.ping()
+                # conn_timeout bounds the whole attempt: a server that accepts the
+                # connection and never answers (a proxy, a TLS port) must not hang us
+                async with asyncio.timeout(self.conn_timeout):
+                    await redis.ping()
                 return redis
             except AuthenticationError as exc:
                 await redis.aclose()
                 raise ConnectionFailed(
                     f'Redis at {self.address} refused the credentials: {exc}') from exc
-            except (RedisConnectionError_, RedisTimeoutError, OSError) as exc:
+            except (RedisConnectionError_, RedisTimeoutError, OSError, TimeoutError) as exc:
                 await redis.aclose()
+                if isinstance(exc, TimeoutError) and not str(exc):
+                    exc = TimeoutError(f'no answer to PING within {self.conn_timeout}s')
                 if 'NOAUTH' in str(exc) or 'WRONGPASS' in str(exc):
                     raise ConnectionFailed(
                         f'Redis at {self.address} refused the credentials: {exc}') from exc
@@ -351,9 +370,10 @@ class RedisSettings:
                     self.address, exc, attempt, self.conn_retries, self.conn_retry_delay,
                 )
                 await asyncio.sleep(self.conn_retry_delay)
-            except ResponseError as exc:
+            except RedisError as exc:  # an error reply, or a server that is not Redis
                 await redis.aclose()
-                raise ConnectionFailed(f'Redis at {self.address} answered: {exc}') from exc
+                raise ConnectionFailed(
+                    f'Redis at {self.address} answered: {type(exc).__name__}: {exc}') from exc
 
     @staticmethod
     def _redact(url: str) -> str:
@@ -425,6 +445,18 @@ class RedisMixin:
         if self._redis is not None and self._owns_redis:
             await self._redis.aclose()
         self._redis = None
+
+
+_URL_ARGUMENTS = ('db', 'namespace', 'ssl_cert_reqs', 'ssl_ca_certs', 'ssl_certfile',
+                  'ssl_keyfile', 'conn_timeout', 'conn_retries', 'conn_retry_delay')
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _key(namespace: str, *parts: str) -> str:
@@ -540,6 +572,11 @@ class Job:
                 and all(isinstance(k, str) for k in kwargs)):
             raise JobDecodeError(
                 f'payload fields have the wrong types: {truncate(repr(fields[:6]))}')
+        # the id and time are logged as they are: no control characters, a sane time
+        if not (0 < len(job_id) <= MAX_JOB_ID_LENGTH and job_id.isprintable()
+                and 0 <= queued_at < 2**53):
+            raise JobDecodeError(
+                f'payload has a bad id or enqueue time: {truncate(repr(fields[:2]))}')
         return cls(class_name, func_name, args, kwargs, job_id=job_id, queued_at=queued_at,
                    queue=queue)
 
@@ -746,7 +783,7 @@ class Actor(RedisMixin):
         reserved = _actor_reserved_names()
         names = set()
         for klass in cls.__mro__:
-            if klass is Actor or not issubclass(klass, Actor):
+            if klass in Actor.__mro__:  # Actor, RedisMixin, object: never jobs
                 continue
             for attr, value in vars(klass).items():
                 if attr.startswith('_') or attr in reserved or attr in names:
@@ -757,7 +794,9 @@ class Actor(RedisMixin):
                             f'{cls.__name__}.{attr} uses queue {value.queue!r}, which is not '
                             f'in {cls.__name__}.queues {queues!r}')
                     names.add(attr)
-                elif inspect.iscoroutinefunction(value):
+                # defined in this class body, not an outside coroutine assigned to a name
+                elif (inspect.iscoroutinefunction(value)
+                      and value.__qualname__.startswith(f'{klass.__qualname__}.')):
                     names.add(attr)
         # a name shadowed lower in the MRO by something that is not a job is not a job
         cls._job_methods = frozenset(
@@ -1158,6 +1197,9 @@ class Drain:
         worker_id: a unique name for this drain's in-flight records.
     """
 
+    #: seconds cancelled tasks get to unwind at shutdown before they are abandoned
+    cancel_grace_seconds: ClassVar[float] = 5
+
     def __init__(
         self,
         *,
@@ -1194,6 +1236,7 @@ class Drain:
         self.worker_id = worker_id or f'{socket.gethostname()}-{os.getpid()}-{gen_random(4)}'
 
         self.tasks: set[asyncio.Task[None]] = set()
+        self._task_jobs: dict[asyncio.Task[None], tuple[RawJob | None, bool]] = {}
         self.running = False
         self.jobs_complete = self.jobs_failed = self.jobs_timed_out = 0
         self.jobs_cancelled = self.jobs_re_enqueued = 0
@@ -1286,6 +1329,7 @@ class Drain:
             timeout_seconds = self.timeout_seconds
         task = asyncio.create_task(self._run(coro, job, re_enqueue, timeout_seconds))
         self.tasks.add(task)
+        self._task_jobs[task] = (job, re_enqueue)
         task.add_done_callback(self._task_done)
         return task
 
@@ -1321,7 +1365,9 @@ class Drain:
                                 len(self.tasks))
             for task in self.tasks:
                 task.cancel()
-            await self._wait_tasks(5)
+            await self._wait_tasks(self.cancel_grace_seconds)
+        if self.tasks:
+            self._abandon_stuck_tasks()
         for task in [*self._background, *self._waiters.values()]:
             task.cancel()
         await asyncio.gather(*self._background, *self._waiters.values(),
@@ -1385,9 +1431,25 @@ class Drain:
                 self.jobs_re_enqueued += 1
             else:
                 self.jobs_cancelled += 1
-            if job is not None and not (outcome == 'cancelled' and re_enqueue):
+            abandoned = asyncio.current_task() not in self._task_jobs  # settled in finish()
+            if job is not None and not abandoned and not (outcome == 'cancelled' and re_enqueue):
                 self._acks.append((self._inflight.get(job.queue, ''), job.data, None))
                 self._ack_event.set()
+
+    def _abandon_stuck_tasks(self) -> None:
+        # A task that swallowed its cancellation keeps running, and we cannot stop it.
+        # Settle its job now, as if it had been cancelled: put back (by the release
+        # script) when its owner asked for re_enqueue, else acknowledged, so that the
+        # release script does not hand it out again behind the owner's back.
+        work_logger.error('shutdown: abandoning %d job(s) that ignored cancellation',
+                          len(self.tasks))
+        for task in list(self.tasks):
+            job, re_enqueue = self._task_jobs.pop(task, (None, False))
+            work_logger.error('abandoned %s%s', _describe(job),
+                              '; it goes back on its queue' if re_enqueue else '')
+            if job is not None and not re_enqueue:
+                self._acks.append((self._inflight.get(job.queue, ''), job.data, None))
+            self._task_done(task)
 
     def _keep_exception(self, exc: BaseException) -> None:
         if self.raise_task_exception and self.task_exception is None:
@@ -1396,6 +1458,7 @@ class Drain:
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
         self.tasks.discard(task)
+        self._task_jobs.pop(task, None)
         self._slot_freed.set()
 
     async def _wait_for_slots(self) -> int:
@@ -1522,7 +1585,8 @@ class _Backoff:
 
     async def wait(self, exc: BaseException) -> None:
         if not self.delay:
-            work_logger.warning('%s: Redis error %r; retrying with backoff', self.what, exc)
+            work_logger.warning('%s: Redis error %s: %s; retrying with backoff', self.what,
+                                type(exc).__name__, exc)
         self.delay = min(max(self.delay * 2, 0.05), 5.0)
         await asyncio.sleep(self.delay)
 
@@ -1606,6 +1670,9 @@ class BaseWorker(RedisMixin):
             self.burst = burst
         if shadows is not None:
             self.shadows = shadows
+        if not _is_int(self.max_concurrent_tasks) or self.max_concurrent_tasks < 1:
+            raise ConfigurationError(
+                f'max_concurrent_tasks must be an int >= 1, not {self.max_concurrent_tasks!r}')
         if self.timeout_seconds is not None and self.timeout_seconds <= 0:
             raise ConfigurationError(
                 f'timeout_seconds must be > 0 or None, not {self.timeout_seconds!r}')
@@ -1624,6 +1691,8 @@ class BaseWorker(RedisMixin):
         self._runs = 0
         self._signals = 0
         self._stop_requested = False
+        self._starting: asyncio.Future[tuple[aioredis.Redis, list[str]]] | None = None
+        self._started_shadows: list[Actor] = []
         self._last_health = ''
 
     # counters read from the drain of the current (or last) run
@@ -1671,14 +1740,23 @@ class BaseWorker(RedisMixin):
             raise ArqError(f'{type(self).__name__} has run once and is not reusable')
         self._runs += 1
         self._signals = 0
-        redis = await self.get_redis()
-        work_logger.info('Initialising work manager, burst mode: %s, %s', self.burst,
-                         self.redis_settings.address)
-        await self.log_redis_info()
-        self._shadows = await self.shadow_factory()
-        queue_keys = self._prepare_shadows()
-        for shadow in self._shadows:
-            await shadow.startup()
+        # a signal while we connect or run startup() hooks cancels this task, so that a
+        # worker stuck retrying an unreachable Redis still stops when asked to
+        self._starting = asyncio.ensure_future(self._start_up())
+        try:
+            redis, queue_keys = await self._starting
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if not self._starting.cancelled() or (current and current.cancelling()):
+                raise
+            work_logger.warning('stopped while starting up')
+            for shadow in self._started_shadows:
+                with contextlib.suppress(Exception):
+                    await shadow.close(shutdown=True)
+            self._stop_requested = False
+            return
+        finally:
+            self._starting = None
         work_logger.info(
             'Running worker with %d shadow(s) listening to %d queue(s): %s',
             len(self._shadows), len(queue_keys),
@@ -1709,7 +1787,9 @@ class BaseWorker(RedisMixin):
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
             with contextlib.suppress(*_REDIS_DOWN):
-                # a stopped worker is not alive: --check must not report it
+                # a stopped worker is not alive: --check must not report its own key; a
+                # fixed health_check_key keeps its last line until its time to live ends,
+                # as the original did, since other processes may read it
                 if self.health_check_key:
                     await self.record_health(queue_keys)
                 else:
@@ -1728,7 +1808,9 @@ class BaseWorker(RedisMixin):
     def stop(self) -> None:
         """Stop popping jobs; running ones get ``shutdown_delay`` to finish."""
         self._stop_requested = True
-        if self.drain is not None:
+        if self._starting is not None:
+            self._starting.cancel()
+        elif self.drain is not None:
             self.drain.stop()
 
     def handle_sig(self, signum: int) -> None:
@@ -1744,12 +1826,26 @@ class BaseWorker(RedisMixin):
             work_logger.warning('got signal %s again, cancelling %d running job(s) now', name,
                                 self.jobs_ongoing)
             self.stop()
-            if self.drain is not None:
+            if self.drain is not None and self._starting is None:
                 self.drain.finish_now()
 
     async def close(self) -> None:
         """Close the Redis client if this worker created it."""
         await super().close()
+
+    async def _start_up(self) -> tuple[aioredis.Redis, list[str]]:
+        # connect, make the shadows and run their startup() hooks; see run()
+        self._started_shadows = []
+        redis = await self.get_redis()
+        work_logger.info('Initialising work manager, burst mode: %s, %s', self.burst,
+                         self.redis_settings.address)
+        await self.log_redis_info()
+        self._shadows = await self.shadow_factory()
+        queue_keys = self._prepare_shadows()
+        for shadow in self._shadows:
+            await shadow.startup()
+            self._started_shadows.append(shadow)
+        return redis, queue_keys
 
     async def record_health(self, queue_keys: Iterable[str] | None = None) -> str:
         """Write the health line to this worker's health key and return it."""
@@ -1861,8 +1957,9 @@ class BaseWorker(RedisMixin):
             return
         target = self._jobs.get((job.class_name, job.func_name))
         if target is None:
-            self._reject(drain, raw, f'job {job.short_ref()} names {job.class_name}.'
-                         f'{job.func_name}, which is not a job this worker runs '
+            name = f'{job.class_name}.{job.func_name}'
+            self._reject(drain, raw, f'job {job.short_ref()} names {name!r}, '
+                         f'which is not a job this worker runs '
                          f'(actors: {", ".join(s.name or "" for s in self._shadows)})')
             return
         func, actor, timeout = target
@@ -1972,8 +2069,11 @@ class BaseWorker(RedisMixin):
 # - exit codes: 0 the work process ended well; 1 it failed (``run_worker``); 2 bad
 #   usage or an import error; 3 the control process saw the work process fail.
 
-def run_worker(worker_class: type[BaseWorker], *, burst: bool = False) -> int:
-    """Run a worker in this process until it stops; return an exit code (0 or 1)."""
+def run_worker(worker_class: type[BaseWorker], *, burst: bool | None = None) -> int:
+    """Run a worker in this process until it stops; return an exit code (0 or 1).
+
+    ``burst=None`` keeps the class's own ``burst`` setting.
+    """
     async def _run() -> None:
         worker = worker_class(burst=burst)
         loop = asyncio.get_running_loop()
@@ -1988,7 +2088,7 @@ def run_worker(worker_class: type[BaseWorker], *, burst: bool = False) -> int:
 
     try:
         asyncio.run(_run())
-    except ConnectionFailed as exc:
+    except (ConnectionFailed, ConfigurationError) as exc:  # the message says it all
         work_logger.error('%s', exc)
         return EXIT_ERROR
     except Exception:
@@ -2000,7 +2100,8 @@ def run_worker(worker_class: type[BaseWorker], *, burst: bool = False) -> int:
 _early_signals: list[int] = []
 
 
-def _work_process(worker_class: type[BaseWorker], burst: bool, parent_pid: int) -> None:
+def _work_process(worker_class: type[BaseWorker], burst: bool | None,
+                  parent_pid: int) -> None:
     # until the event loop installs its handlers, remember signals instead of dying
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda s, _frame: _early_signals.append(s))
@@ -2018,7 +2119,7 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGTERM, 0, 0, 0)
 
 
-def run_control_process(worker_class: type[BaseWorker], *, burst: bool = False) -> int:
+def run_control_process(worker_class: type[BaseWorker], *, burst: bool | None = None) -> int:
     """Fork the work process, forward signals to it, return 0 if it ended well, else 3."""
     process = multiprocessing.get_context('fork').Process(
         target=_work_process, args=(worker_class, burst, os.getpid()), name='arq-work')
@@ -2313,10 +2414,18 @@ def main(argv: list[str] | None = None) -> int:
     except _ImportProblem as exc:
         print(f'arq: {exc}', file=sys.stderr)
         return EXIT_USAGE
+    # only --burst overrides the class: without it, a class saying burst = True keeps it
+    burst = True if args.burst else None
+    try:
+        # settle bad settings (ARQ_REDIS_URL, max_concurrent_tasks...) before forking
+        worker_class(burst=burst)
+    except ConfigurationError as exc:
+        print(f'arq: {exc}', file=sys.stderr)
+        return EXIT_USAGE
     logging.config.dictConfig(worker_class.logging_config(args.verbose))
     if args.check:
         return asyncio.run(_check_health(worker_class))
-    return run_control_process(worker_class, burst=args.burst)
+    return run_control_process(worker_class, burst=burst)
 
 
 class _ImportProblem(Exception):
@@ -2332,18 +2441,28 @@ def _import_worker(spec: str) -> type[BaseWorker]:
             if not path.is_file():
                 raise _ImportProblem(f'no such file: {module_name!r}')
             sys.path.insert(0, str(path.resolve().parent))
-            module_spec = importlib.util.spec_from_file_location(path.stem, path)
-            module = importlib.util.module_from_spec(module_spec)  # type: ignore[arg-type]
-            sys.modules[path.stem] = module
-            module_spec.loader.exec_module(module)  # type: ignore[union-attr]
+            known = sys.modules.get(path.stem)
+            if known is not None:  # a file named json.py must not replace the json module
+                known_file = getattr(known, '__file__', None)
+                if not known_file or Path(known_file).resolve() != path.resolve():
+                    raise _ImportProblem(
+                        f'cannot import {module_name!r}: its name {path.stem!r} is already '
+                        f'taken by {known!r}; rename the file')
+                module = known
+            else:
+                module_spec = importlib.util.spec_from_file_location(path.stem, path)
+                module = importlib.util.module_from_spec(module_spec)  # type: ignore[arg-type]
+                sys.modules[path.stem] = module
+                module_spec.loader.exec_module(module)  # type: ignore[union-attr]
         else:
             sys.path.insert(0, os.getcwd())
             module = importlib.import_module(module_name)
     except _ImportProblem:
         raise
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # a module calling sys.exit() at import too
+        message = ' '.join(str(exc).split())  # one line on stderr, whatever the message
         raise _ImportProblem(
-            f'cannot import {module_name!r}: {type(exc).__name__}: {exc}') from exc
+            f'cannot import {module_name!r}: {type(exc).__name__}: {message}') from exc
     worker_class = getattr(module, class_name, None)
     if worker_class is None:
         raise _ImportProblem(f'module {module_name!r} has no attribute {class_name!r}')

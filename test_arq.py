@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -276,6 +277,30 @@ class CrashingWorker(BaseWorker):
     """No shadows: ``run()`` raises as it starts."""
 
 
+class NoSlotsWorker(Worker):
+    max_concurrent_tasks = 0
+
+
+class BurstWorker(Worker):
+    """A worker whose class says burst: the CLI keeps it without ``--burst``."""
+
+    burst = True
+
+
+class SlowStart(Actor):
+    """An actor whose startup() never ends, to stop a worker while it starts."""
+
+    waiting = asyncio.Event()
+
+    async def startup(self):
+        SlowStart.waiting.set()
+        await asyncio.Event().wait()
+
+
+class SlowStartWorker(BaseWorker):
+    shadows = [Lifecycle, SlowStart]
+
+
 async def run_burst(settings: RedisSettings, worker_class: type[BaseWorker] = Worker,
                     **kwargs: Any) -> BaseWorker:
     """Run a burst worker in this process until the queues are empty."""
@@ -444,11 +469,69 @@ def test_from_url_unix_without_path_hides_password():
     ({'conn_retries': 1.5}, 'conn_retries must be an int >= 0, not 1.5'),
     ({'conn_timeout': 0}, 'conn_timeout must be > 0 and conn_retry_delay >= 0, not 0 and 1'),
     ({'ssl_cert_reqs': 'maybe'}, "ssl_cert_reqs must be 'required', 'optional' or 'none'"),
-    ({'namespace': ''}, "namespace must be a non-empty string without spaces, not ''"),
+    ({'namespace': ''}, "namespace must be a non-empty string without spaces or any of "
+                        "*?[]\\, not ''"),
+    ({'namespace': 'ap*'}, "not 'ap*'"),
+    ({'port': True}, 'port must be an int from 1 to 65535, not True'),
+    ({'database': True}, 'database must be an int >= 0, not True'),
+    ({'conn_timeout': '1'}, "conn_timeout must be > 0 and conn_retry_delay >= 0, not '1'"),
+    ({'conn_retry_delay': None}, 'conn_retry_delay >= 0, not 1 and None'),
 ])
 def test_redis_settings_rejects_bad_values(kwargs, message):
     with pytest.raises(ConfigurationError, match=re.escape(message)):
         RedisSettings(**kwargs)
+
+
+def test_from_url_rejects_unknown_query_arguments():
+    with pytest.raises(ConfigurationError,
+                       match=r"unknown argument\(s\) dbb in Redis URL 'redis://:\*\*\*@h/\?dbb=3'"):
+        RedisSettings.from_url('redis://:pw@h/?dbb=3')
+
+
+def loopback_listener() -> tuple[socket.socket, int]:
+    """A listening socket on a free loopback port that nobody serves."""
+    listener = socket.socket()
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(8)
+    return listener, listener.getsockname()[1]
+
+
+async def test_silent_server_times_out_each_attempt_then_fails(caplog):
+    # a listener that accepts connections and never answers, like a proxy or a TLS port
+    silent, port = loopback_listener()
+    try:
+        s = RedisSettings('127.0.0.1', port, conn_timeout=0.2, conn_retries=1,
+                          conn_retry_delay=0)
+        started = time.monotonic()
+        with pytest.raises(ConnectionFailed,
+                           match=rf'cannot connect to Redis at redis://127.0.0.1:{port}/0 after '
+                                 r'2 attempts: no answer to PING within 0.2s'):
+            await s.create_redis()
+        assert time.monotonic() - started < 2
+        assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
+    finally:
+        silent.close()
+
+
+async def test_server_that_is_not_redis_is_a_clear_error():
+    http, port = loopback_listener()
+
+    def answer() -> None:
+        conn, _ = http.accept()
+        conn.recv(1024)
+        conn.sendall(b'HTTP/1.1 400 Bad Request\r\n\r\n')
+        conn.close()
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    try:
+        s = RedisSettings('127.0.0.1', port, conn_timeout=2, conn_retries=0)
+        with pytest.raises(ConnectionFailed,
+                           match=rf'Redis at redis://127.0.0.1:{port}/0 answered: \w+'):
+            await s.create_redis()
+    finally:
+        thread.join(2)
+        http.close()
 
 
 def test_settings_from_env(monkeypatch):
@@ -835,6 +918,28 @@ def test_actor_class_names():
                                      'stop_early', 'fail', 'own_timeout', 'whoami'}
 
 
+class JobsMixin:
+    """A plain mixin: its @concurrent and public coroutine methods are jobs too."""
+
+    @concurrent
+    async def mixed(self):
+        return 'mixed'
+
+    async def mixed_plain(self):
+        return 'plain'
+
+
+class MixedActor(JobsMixin, Actor):
+    borrowed = asyncio.sleep  # an outside coroutine under a name: not a job
+
+    async def own(self):
+        return 'own'
+
+
+def test_jobs_come_from_mixins_but_not_from_assigned_outside_coroutines():
+    assert MixedActor._job_methods == {'mixed', 'mixed_plain', 'own'}
+
+
 @pytest.mark.parametrize('func_name', [
     'nope', '_secret', '_record', 'close', 'startup', 'shutdown', 'enqueue_job', 'get_redis',
     'log_redis_info', 'helper', 'name', '__init__', '_enqueue',
@@ -1139,6 +1244,39 @@ async def test_drain_shutdown_cancels_late_jobs(redis, caplog, re_enqueue):
     assert 'shutdown: cancelling 1 job(s) still running' in caplog.messages
 
 
+class StubbornDrain(Drain):
+    cancel_grace_seconds = 0.1
+
+
+@pytest.mark.parametrize('re_enqueue', [False, True], ids=['dropped', 're-enqueued'])
+async def test_drain_abandons_a_job_that_ignores_cancellation(redis, caplog, re_enqueue):
+    await redis.rpush('my:q', b'stubborn')
+    release, running = asyncio.Event(), asyncio.Event()
+    ended = []
+
+    async def stubborn():
+        running.set()
+        while not release.is_set():
+            with contextlib.suppress(asyncio.CancelledError):
+                await release.wait()
+        ended.append('done')
+
+    async with StubbornDrain(redis=redis, burst_mode=False, shutdown_delay=0) as drain:
+        async for raw in drain.iter('my:q'):
+            task = drain.add(stubborn(), raw, re_enqueue)
+            await running.wait()
+            drain.stop()
+    assert 'shutdown: abandoning 1 job(s) that ignored cancellation' in caplog.messages
+    assert drain.jobs_ongoing == 0
+    # put back exactly once when asked for, else settled: never both run and re-queued
+    assert await redis.lrange('my:q', 0, -1) == ([b'stubborn'] if re_enqueue else [])
+    assert await redis.keys('arq:*') == []
+    release.set()
+    await task
+    assert ended == ['done']
+    assert await redis.lrange('my:q', 0, -1) == ([b'stubborn'] if re_enqueue else [])
+
+
 async def test_drain_finish_now_skips_shutdown_delay(redis):
     async with Drain(redis=redis, shutdown_delay=30) as drain:
         task = drain.add(asyncio.sleep(30))
@@ -1314,16 +1452,20 @@ async def test_worker_rejects_what_it_must_not_run_and_carries_on(settings, redi
     bad = {
         b'\xc1garbage': 'cannot decode job from queue',
         msgpack.packb([1, 2]): 'cannot decode job from queue',
-        _raw('Nobody', 'add', 1, 2): 'names Nobody.add, which is not a job this worker runs',
-        _raw('Recorder', 'nope'): 'names Recorder.nope, which is not a job',
-        _raw('Recorder', 'close'): 'names Recorder.close, which is not a job',
-        _raw('Recorder', 'startup'): 'names Recorder.startup, which is not a job',
-        _raw('Recorder', 'shutdown'): 'names Recorder.shutdown, which is not a job',
-        _raw('Recorder', 'enqueue_job', 'add', 1, 2): 'names Recorder.enqueue_job, which is not',
-        _raw('Recorder', '_secret'): 'names Recorder._secret, which is not a job',
-        _raw('Recorder', '_record', 'x'): 'names Recorder._record, which is not a job',
-        _raw('Recorder', 'helper'): 'names Recorder.helper, which is not a job',
-        _raw('Recorder', '__init__'): 'names Recorder.__init__, which is not a job',
+        _raw('Nobody', 'add', 1, 2): "names 'Nobody.add', which is not a job this worker runs",
+        _raw('Recorder', 'nope'): "names 'Recorder.nope', which is not a job",
+        _raw('Recorder', 'close'): "names 'Recorder.close', which is not a job",
+        _raw('Recorder', 'startup'): "names 'Recorder.startup', which is not a job",
+        _raw('Recorder', 'shutdown'): "names 'Recorder.shutdown', which is not a job",
+        _raw('Recorder', 'enqueue_job', 'add', 1, 2): "names 'Recorder.enqueue_job', which",
+        _raw('Recorder', '_secret'): "names 'Recorder._secret', which is not a job",
+        _raw('Recorder', '_record', 'x'): "names 'Recorder._record', which is not a job",
+        _raw('Recorder', 'helper'): "names 'Recorder.helper', which is not a job",
+        _raw('Recorder', '__init__'): "names 'Recorder.__init__', which is not a job",
+        # what reaches the log from Redis cannot forge lines or drive the terminal
+        _raw('Recorder', 'a\n04:00:00 forged'): r"names 'Recorder.a\n04:00:00 forged', which",
+        msgpack.packb(['\x1b[2J', 0, 'Recorder', 'add', [], {}]): 'bad id or enqueue time',
+        msgpack.packb(['abc', 2**63, 'Recorder', 'add', [], {}]): 'bad id or enqueue time',
     }
     for payload in bad:
         await redis.rpush('arq:q:dft', payload)
@@ -1923,14 +2065,65 @@ def test_cli_check_with_redis_down(redis_server):
     ('broken_mod.py:Worker',
      "arq: cannot import 'broken_mod.py': RuntimeError: kaboom at import"),
     ('missing/file.py:Worker', "arq: no such file: 'missing/file.py'"),
+    ('exiting_mod:Worker', "arq: cannot import 'exiting_mod': SystemExit: 7"),
+    ('two_lines_mod:Worker', "arq: cannot import 'two_lines_mod': RuntimeError: one two"),
+    ('sub/signal.py:Worker',
+     "arq: cannot import 'sub/signal.py': its name 'signal' is already taken"),
 ])
 def test_cli_import_problems_are_one_line_and_exit_2(redis_server, tmp_path, spec, message):
     (tmp_path / 'broken_mod.py').write_text("raise RuntimeError('kaboom at import')\n")
+    (tmp_path / 'exiting_mod.py').write_text('import sys\nsys.exit(7)\n')
+    (tmp_path / 'two_lines_mod.py').write_text("raise RuntimeError('one\\ntwo')\n")
+    (tmp_path / 'sub').mkdir()
+    (tmp_path / 'sub' / 'signal.py').write_text('Worker = None\n')
     (tmp_path / 'test_arq.py').symlink_to(REPO / 'test_arq.py')
     done = run_cli(spec, '--burst', url=redis_server.url, cwd=tmp_path)
     assert done.returncode == 2
     assert done.stdout == ''
     assert one_line(done.stderr).startswith(message), done.stderr
+
+
+@pytest.mark.parametrize('spec, url, message', [
+    ('test_arq:Worker', 'http://h/0', "arq: Redis URL scheme must be 'redis', 'rediss' or "
+                                      "'unix', not 'http' (in 'http://h/0')"),
+    ('test_arq:NoSlotsWorker', None, 'arq: max_concurrent_tasks must be an int >= 1, not 0'),
+])
+@pytest.mark.parametrize('check', [False, True], ids=['run', 'check'])
+def test_cli_bad_settings_are_one_line_and_exit_2(redis_server, spec, url, message, check):
+    done = run_cli(spec, *(['--check'] if check else []), url=url or redis_server.url)
+    assert (done.returncode, done.stdout) == (2, '')
+    assert one_line(done.stderr) == message
+
+
+async def test_cli_keeps_a_class_level_burst_without_the_flag(settings, redis, redis_server):
+    await _enqueue_some(settings)
+    done = run_cli('test_arq:BurstWorker', url=redis_server.url)
+    assert done.returncode == 0, done.stderr
+    assert 'burst mode: True' in done.stderr
+    assert len(await results(redis)) == 4
+
+
+async def test_signal_while_connecting_stops_the_worker(caplog):
+    s = RedisSettings('127.0.0.1', closed_port(), conn_retries=1000, conn_retry_delay=0.02)
+    worker = Worker(redis_settings=s)
+    task = asyncio.create_task(worker.run())
+    while not any('retry 2 of 1000' in m for m in caplog.messages):
+        await asyncio.sleep(0.01)
+    worker.handle_sig(signal.SIGTERM)
+    await asyncio.wait_for(task, 2)
+    assert 'stopped while starting up' in caplog.messages
+    assert not any('retry 1000 of 1000' in m for m in caplog.messages)
+    await worker.close()
+
+
+async def test_signal_during_slow_startup_shuts_down_the_started_shadows(settings):
+    worker = SlowStartWorker(redis_settings=settings)
+    task = asyncio.create_task(worker.run())
+    await asyncio.wait_for(SlowStart.waiting.wait(), 5)
+    worker.handle_sig(signal.SIGINT)
+    await asyncio.wait_for(task, 2)
+    await worker.close()
+    assert Lifecycle.events == ['startup shadow=True', 'shutdown ping=True']
 
 
 def test_cli_redis_down_exits_3_with_a_clear_message(redis_server):

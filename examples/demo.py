@@ -54,7 +54,8 @@ async def enqueue(settings: RedisSettings) -> int:
     async with Librarian(redis_settings=settings) as librarian:
         redis = await librarian.get_redis()
         await redis.delete(f'{librarian.namespace}:demo:results')
-        await librarian.greet('demo')
+        job = await librarian.greet('demo')
+        print(f'enqueued {job.id[:6]} Librarian.greet(\'demo\') on the high queue')
         for path in files:
             job = await librarian.study(path)
             print(f'enqueued {job.id[:6]} Librarian.study({path!r})')
@@ -69,7 +70,7 @@ async def show(settings: RedisSettings, expected: int) -> bool:
     print(f'\n{"file":<28} {"lines":>6} {"words":>7}  sha256')
     for r in results:
         print(f'{r["path"]:<28} {r["lines"]:>6} {r["words"]:>7}  {r["sha256"]}')
-    print(f'\n{len(results)} of {expected} jobs have a result')
+    print(f'\n{len(results)} of {expected} files studied')
     return len(results) == expected
 
 
