@@ -1000,8 +1000,9 @@ def next_cron(
     for name in ('hour', 'minute'):
         if fields[name] is None and 0 <= finest < rank[name]:
             fields[name] = (0,)
-    times: list[Sequence[int]] = [fields['hour'] or range(24), fields['minute'] or range(60),
-             fields['second'] or range(60), fields['microsecond'] or range(1_000_000)]
+    times: list[Sequence[int]] = [
+        fields['hour'] or range(24), fields['minute'] or range(60),
+        fields['second'] or range(60), fields['microsecond'] or range(1_000_000)]
 
     start = previous_dt.replace(tzinfo=None) + datetime.timedelta(microseconds=1)
     date = start.date()

@@ -1611,6 +1611,21 @@ async def test_health_check_key_value_and_ttl(settings, redis, caplog, capsys, s
     assert health_logs == [f'recording health: {value}']
 
 
+async def test_health_keys_are_per_worker_so_one_stopping_keeps_the_others(
+        settings, redis, capsys, start_worker):
+    first, first_task = await start_worker(settings, health_check_interval=5)
+    second, _ = await start_worker(settings, health_check_interval=5)
+    keys = [f'arq:health-check:{w.worker_name}' for w in (first, second)]
+    assert first.worker_name != second.worker_name
+    assert await wait_for(lambda: redis.exists(*keys)) == 2
+    assert await first.check_health() == 0
+    lines = [f'Health check successful: {w.worker_name} {(await redis.get(k)).decode()}'
+             for w, k in zip((first, second), keys, strict=True)]
+    assert sorted(capsys.readouterr().out.splitlines()) == sorted(lines)
+    await stop_worker(first, first_task)
+    assert (await redis.exists(keys[0]), await redis.exists(keys[1])) == (0, 1)
+
+
 async def test_health_check_fixed_key_outlives_the_worker(settings, redis, capsys):
     async with Recorder(redis_settings=settings) as actor:
         await actor.add(1, 1)
