@@ -21,10 +21,12 @@ Map of this module, in the order a job lives through it:
 
 1. constants, exceptions, settings and the Redis connection (``RedisSettings``)
 2. encoding: ``Job`` and ``DatetimeJob`` (the wire format is written down once, there)
-3. the enqueue side: ``Actor``, ``concurrent``, ``JobHandle``
+3. the enqueue side: ``Actor``, ``concurrent``, ``JobHandle``; ``cron`` and ``next_cron``
+   (with the clock-change policy)
 4. the execute side: ``Drain`` (with its theory of operation) and ``BaseWorker``
 5. the process side: pre-fork, signals, exit codes
-6. helpers: time, logging, an embedded Redis server for tests and demos
+6. helpers: time, logging (``default_log_config``, ``ColourHandler``), testing
+   (``RaiseWorker``, ``MockRedis*`` on fakeredis), an embedded Redis server
 7. the command line: ``main(argv)`` and the ``__main__`` guard
 
 Known limitations:
@@ -43,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import contextlib
 import ctypes
 import datetime
@@ -61,7 +64,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 from urllib.parse import parse_qs, unquote, urlparse
@@ -962,20 +965,28 @@ def cron(
     ``'mon'``...``'sun'``. The method remains a ``@concurrent`` job you can enqueue too.
 
     Args:
+        month, day, weekday, hour, minute, second, microsecond: the wall time to match,
+            in the worker's ``cron_tz`` (see the clock-change policy above this function).
         dft_queue: the queue to use; the actor's default queue when not set.
-        run_at_startup: also enqueue it when the worker starts (burst workers too).
+        run_at_startup: also enqueue it when the worker starts (burst workers too), once
+            per worker start, not claimed against other workers.
         unique: one enqueue per scheduled time however many workers run; the claim is
             keyed on the job's name and the scheduled instant.
         timeout_seconds: the job's own timeout (``None``: none); the worker's when unset.
 
     Raises:
-        ConfigurationError: a field out of range or of the wrong type.
+        ConfigurationError: a field out of range or of the wrong type, fields that match
+            no date (``month=2, day=30``), or a timeout that is not a positive number.
     """
     fields = _cron_fields(month=month, day=day, weekday=weekday, hour=hour, minute=minute,
                           second=second, microsecond=microsecond)
-    if timeout_seconds is not _UNSET and timeout_seconds is not None and timeout_seconds <= 0:
+    # fail at import time, not in the worker's cron loop, when no date can ever match
+    next_cron(datetime.datetime(2000, 1, 1), **fields)  # type: ignore[arg-type]
+    if timeout_seconds is not _UNSET and timeout_seconds is not None and (
+            isinstance(timeout_seconds, bool) or not isinstance(timeout_seconds, int | float)
+            or timeout_seconds <= 0):
         raise ConfigurationError(
-            f'cron timeout_seconds must be > 0 or None, not {timeout_seconds!r}')
+            f'cron timeout_seconds must be a number > 0 or None, not {timeout_seconds!r}')
 
     def decorate(func: Callable[..., Awaitable[Any]]) -> _CronJob:
         return _CronJob(func, fields, dft_queue, run_at_startup, unique, timeout_seconds)
@@ -1035,8 +1046,9 @@ def next_cron(
     for name in ('hour', 'minute'):
         if fields[name] is None and 0 <= finest < rank[name]:
             fields[name] = (0,)
-    times = [fields['hour'] or range(24), fields['minute'] or range(60),
-             fields['second'] or range(60), fields['microsecond'] or range(1_000_000)]
+    times: list[Sequence[int]] = [
+        fields['hour'] or range(24), fields['minute'] or range(60),
+        fields['second'] or range(60), fields['microsecond'] or range(1_000_000)]
 
     start = previous_dt.replace(tzinfo=None) + datetime.timedelta(microseconds=1)
     date = start.date()
@@ -1055,12 +1067,13 @@ def next_cron(
     raise ConfigurationError(f'cron fields match no date: {fields!r}')
 
 
-def _first_time(choices: list[Iterable[int]], after: tuple[int, ...] | None,
+def _first_time(choices: list[Sequence[int]], after: tuple[int, ...] | None,
                 depth: int = 0) -> tuple[int, ...] | None:
-    # the smallest (hour, minute, second, microsecond) from the choices >= after
-    for value in choices[depth]:
-        if after is not None and value < after[depth]:
-            continue
+    # the smallest (hour, minute, second, microsecond) from the sorted choices >= after;
+    # bisect skips the smaller ones at once (range(1_000_000) for any microsecond)
+    values = choices[depth]
+    start = 0 if after is None else bisect.bisect_left(values, after[depth])
+    for value in values[start:]:
         tail_after = after if after is not None and value == after[depth] else None
         if depth == len(choices) - 1:
             return (value,)
@@ -2017,19 +2030,30 @@ class BaseWorker(RedisMixin):
             if instant > after:
                 return instant
 
+    def _now(self) -> float:
+        # the cron loop's clock: tests replace it (with ``_sleep``) by a fake one
+        return time.time()
+
+    async def _sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
     async def _cron_loop(self, shadow: Actor, name: str, cron_job: _CronJob) -> None:
-        at = self.next_cron_run(cron_job, time.time())
+        at = self.next_cron_run(cron_job, self._now())
         while True:
             # sleep in slices so that a change of the system clock is noticed
-            while (delay := at - time.time()) > 0:
-                await asyncio.sleep(min(delay, 30))
+            while (delay := at - self._now()) > 0:
+                await self._sleep(min(delay, 30))
             try:
                 await self._enqueue_cron(shadow, name, cron_job, at)
             except _REDIS_DOWN as exc:
                 work_logger.warning('cron %s.%s: cannot enqueue the run due at %s: %r',
                                     shadow.name, name, _iso(at), exc)
+            except Exception:
+                # a bug or a Redis error reply must not end this job's schedule for good
+                work_logger.exception('cron %s.%s: cannot enqueue the run due at %s',
+                                      shadow.name, name, _iso(at))
             # from the later of the run and now: a late wake-up runs once, not a burst
-            at = self.next_cron_run(cron_job, max(at, time.time()))
+            at = self.next_cron_run(cron_job, max(at, self._now()))
 
     async def _enqueue_cron(self, shadow: Actor, name: str, cron_job: _CronJob,
                             at: float | None) -> None:
@@ -2165,13 +2189,20 @@ def timestamp() -> float:
     return time.time()
 
 
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
 def to_unix_ms_tz(dt: datetime.datetime) -> tuple[int, int | None]:
-    """Return (ms since the epoch, UTC offset in seconds or ``None`` if naive)."""
+    """Return (ms since the epoch, UTC offset in seconds or ``None`` if naive).
+
+    A naive ``dt`` is taken as UTC. Milliseconds are floored, in integer arithmetic, so
+    no float rounding moves a time to the next or previous millisecond.
+    """
     offset = dt.utcoffset()
     utcoffset = None if offset is None else int(offset.total_seconds())
     if offset is None:
         dt = dt.replace(tzinfo=datetime.UTC)
-    return int(dt.timestamp() * 1000), utcoffset
+    return (dt - _EPOCH) // datetime.timedelta(milliseconds=1), utcoffset
 
 
 def to_unix_ms(dt: datetime.datetime) -> int:
@@ -2209,7 +2240,8 @@ def import_string(dotted_path: str) -> Any:
     if not sep:
         module_path, _, attr = dotted_path.rpartition('.')
     if not module_path or not attr:
-        raise ImportError(f'{dotted_path!r} does not look like a module path')
+        raise ImportError(f"import_string needs 'module.attribute' or 'module:attribute', "
+                          f'not {dotted_path!r}')
     module = importlib.import_module(module_path)
     try:
         return getattr(module, attr)
@@ -2218,7 +2250,11 @@ def import_string(dotted_path: str) -> Any:
 
 
 def default_log_config(verbose: bool) -> dict[str, Any]:
-    """Logging settings for ``logging.config.dictConfig``: arq's loggers to stderr."""
+    """Return settings for ``logging.config.dictConfig``: arq's loggers to stderr.
+
+    The ``arq`` loggers go through a ``ColourHandler`` at info level, or debug when
+    ``verbose``, and do not propagate to the root logger.
+    """
     return {
         'version': 1,
         'disable_existing_loggers': False,
@@ -2262,9 +2298,15 @@ class RaiseWorker(BaseWorker):
 def _import_fakeredis() -> Any:
     try:
         import fakeredis
+        import fakeredis.aioredis
     except ImportError as exc:
         raise ArqError("the Mock* testing helpers need fakeredis: pip install 'arq[testing]'"
                        ) from exc
+    try:  # fakeredis runs Lua scripts (the drain's pop and leases) only with lupa
+        import lupa  # noqa: F401
+    except ImportError as exc:
+        raise ArqError("the Mock* testing helpers need fakeredis with Lua support (lupa): "
+                       "pip install 'arq[testing]'") from exc
     return fakeredis
 
 
@@ -2275,8 +2317,13 @@ def MockRedis(server: Any = None) -> aioredis.Redis:  # noqa: N802 - used like a
     """An in-memory Redis client (``fakeredis``) for tests without a server.
 
     Clients made without ``server`` share one in-memory server per process, so an actor
-    and a worker built on ``MockRedisMixin`` see the same queues. Needs the
-    ``testing`` extra (``pip install 'arq[testing]'``), which includes Lua support.
+    and a worker built on ``MockRedisMixin`` see the same queues; pass a
+    ``fakeredis.FakeServer()`` to keep a test's data apart, or ``flushall()`` between
+    tests.
+
+    Raises:
+        ArqError: ``fakeredis`` or its Lua support is not installed; the message says
+            to ``pip install 'arq[testing]'``.
     """
     global _mock_server
     fakeredis = _import_fakeredis()
@@ -2284,16 +2331,28 @@ def MockRedis(server: Any = None) -> aioredis.Redis:  # noqa: N802 - used like a
         if _mock_server is None:
             _mock_server = fakeredis.FakeServer()
         server = _mock_server
-    return fakeredis.aioredis.FakeRedis(server=server)
+    # socket_timeout=None, as for a real server: with a timeout redis-py sends through
+    # asyncio.wait_for, which on Python 3.11 can swallow a cancellation when the send
+    # finishes at once, as it always does in memory, and the drain would never stop
+    return fakeredis.aioredis.FakeRedis(server=server, socket_timeout=None)
 
 
 class MockRedisMixin(RedisMixin):
     """Put before ``Actor`` or ``BaseWorker`` in a test class to use ``MockRedis``.
 
-    ``class TestMailer(MockRedisMixin, Mailer): ...``
+    ``class TestMailer(MockRedisMixin, Mailer): ...`` keeps the actor's name
+    (``'Mailer'``), so a ``MockRedisWorker`` with ``shadows=[Mailer]`` runs its jobs.
     """
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if issubclass(cls, Actor) and 'name' not in vars(cls):
+            actor = next(k for k in cls.__mro__[1:]
+                         if issubclass(k, Actor) and not issubclass(k, MockRedisMixin))
+            cls.name = actor.name or actor.__name__
+
     async def get_redis(self) -> aioredis.Redis:
+        """Return this object's ``MockRedis`` client, made on first use."""
         if self._redis is None:
             self._redis = MockRedis()
             self._owns_redis = True

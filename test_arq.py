@@ -2,9 +2,10 @@
 Tests of arq against a real Redis server that the suite starts itself (``RedisServer``).
 
 Groups follow ``arq.py``: settings and connection, encoding, actors, drain, worker,
-process side and command line. Actors and workers sit at module level so that a work
-process started through ``python -m arq test_arq:Worker`` can import them; their jobs
-record what they did in Redis, where a test in another process can see it.
+cron, process side and command line, logging, testing helpers and examples. Actors and
+workers sit at module level so that a work process started through ``python -m arq
+test_arq:Worker`` can import them; their jobs record what they did in Redis, where a
+test in another process can see it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ import asyncio
 import contextlib
 import datetime
 import enum
+import io
+import itertools
 import logging
+import logging.config
 import os
 import re
 import signal
@@ -47,6 +51,8 @@ from arq import (
     RedisSettings,
     StopJob,
     concurrent,
+    cron,
+    next_cron,
 )
 
 REPO = Path(__file__).resolve().parent
@@ -301,6 +307,75 @@ class SlowStartWorker(BaseWorker):
     shadows = [Lifecycle, SlowStart]
 
 
+class HealthWorker(Worker):
+    """Writes its health line every second, for ``--check`` against live processes."""
+
+    health_check_interval = 1
+
+
+class LoggingWorker(Worker):
+    """Installs its own logging settings through ``logging_config``."""
+
+    @classmethod
+    def logging_config(cls, verbose):
+        config = arq.default_log_config(verbose)
+        config['formatters']['arq.standard']['format'] = 'custom: %(name)s %(message)s'
+        return config
+
+
+async def record(actor: Actor, value: str) -> None:
+    await (await actor.get_redis()).rpush(results_key(actor.namespace), value)
+
+
+class Ticker(Actor):
+    """A cron job due every two seconds."""
+
+    @cron(second=set(range(0, 60, 2)), microsecond=0)
+    async def tick(self):
+        await record(self, f'tick:{os.getpid()}')
+
+
+class TickWorker(BaseWorker):
+    """Two of these in two processes share one Redis and one schedule."""
+
+    shadows = [Ticker]
+
+
+class Hourly(Actor):
+    @cron(hour=3)
+    async def report(self):
+        await record(self, 'report')
+
+
+class EveryMinute(Actor):
+    @cron()
+    async def tick(self):
+        await record(self, 'tick')
+
+
+class CronTimeouts(Actor):
+    @cron(hour=0, timeout_seconds=0.2)
+    async def short(self, seconds=5):
+        await asyncio.sleep(seconds)
+        await record(self, 'short:end')
+
+    @cron(hour=0, timeout_seconds=None)
+    async def unlimited(self, seconds=0.3):
+        await asyncio.sleep(seconds)
+        await record(self, 'unlimited:end')
+
+    @concurrent
+    async def plain(self, seconds=0.3):
+        await asyncio.sleep(seconds)
+        await record(self, 'plain:end')
+
+
+class AtStartup(Actor):
+    @cron(month=1, day=1, run_at_startup=True, dft_queue=Actor.LOW_QUEUE)
+    async def warm_up(self):
+        await record(self, 'warm')
+
+
 async def run_burst(settings: RedisSettings, worker_class: type[BaseWorker] = Worker,
                     **kwargs: Any) -> BaseWorker:
     """Run a burst worker in this process until the queues are empty."""
@@ -367,6 +442,62 @@ async def stop_worker(worker, task, timeout: float = 10):
         await asyncio.wait_for(task, timeout)
     finally:
         await worker.close()
+
+
+class FakeClock:
+    """The cron loop's clock (``worker._now``, ``worker._sleep``): it moves when told to."""
+
+    def __init__(self, start: datetime.datetime) -> None:
+        self.now = start.timestamp()
+        self.wake_at: list[float] = []
+        self._moved = asyncio.Condition()
+
+    def time(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        target = self.now + seconds
+        self.wake_at.append(target)
+        try:
+            async with self._moved:
+                await self._moved.wait_for(lambda: self.now >= target)
+        finally:
+            self.wake_at.remove(target)
+
+    async def idle(self) -> None:
+        """Wait until the (one) cron loop sleeps towards a time still to come."""
+        await wait_for(lambda: len(self.wake_at) == 1 and self.wake_at[0] > self.now)
+
+    async def set(self, moment: datetime.datetime) -> None:
+        """Move to ``moment``, then wait until the cron loop has done what was due."""
+        async with self._moved:
+            self.now = moment.timestamp()
+            self._moved.notify_all()
+        await self.idle()
+
+
+LONDON = zoneinfo.ZoneInfo('Europe/London')
+
+
+def london(*args: int) -> datetime.datetime:
+    return datetime.datetime(*args, tzinfo=LONDON)
+
+
+async def start_clocked_worker(settings, clock: FakeClock, actor: type[Actor], **kwargs):
+    """A non-burst worker whose cron loop runs on ``clock``, in London time."""
+    worker = BaseWorker(shadows=[actor], redis_settings=settings, cron_tz=LONDON, **kwargs)
+    worker._now = clock.time
+    worker._sleep = clock.sleep
+    task = asyncio.create_task(worker.run())
+    await clock.idle()
+    return worker, task
+
+
+async def cron_claims(redis, job: str) -> list[datetime.datetime]:
+    """The scheduled instants claimed for ``job`` (``Actor.method``), in London time."""
+    keys = await redis.keys(f'arq:cron:{job}:*')
+    return sorted(datetime.datetime.fromtimestamp(int(k.rsplit(b':', 1)[1]) / 1000, LONDON)
+                  for k in keys)
 
 
 def health_re(*queues: str) -> str:
@@ -1620,6 +1751,21 @@ async def test_health_check_key_value_and_ttl(settings, redis, caplog, capsys, s
     assert health_logs == [f'recording health: {value}']
 
 
+async def test_health_keys_are_per_worker_so_one_stopping_keeps_the_others(
+        settings, redis, capsys, start_worker):
+    first, first_task = await start_worker(settings, health_check_interval=5)
+    second, _ = await start_worker(settings, health_check_interval=5)
+    keys = [f'arq:health-check:{w.worker_name}' for w in (first, second)]
+    assert first.worker_name != second.worker_name
+    assert await wait_for(lambda: redis.exists(*keys)) == 2
+    assert await first.check_health() == 0
+    lines = [f'Health check successful: {w.worker_name} {(await redis.get(k)).decode()}'
+             for w, k in zip((first, second), keys, strict=True)]
+    assert sorted(capsys.readouterr().out.splitlines()) == sorted(lines)
+    await stop_worker(first, first_task)
+    assert (await redis.exists(keys[0]), await redis.exists(keys[1])) == (0, 1)
+
+
 async def test_health_check_fixed_key_outlives_the_worker(settings, redis, capsys):
     async with Recorder(redis_settings=settings) as actor:
         await actor.add(1, 1)
@@ -1834,6 +1980,272 @@ async def test_two_shadows_with_one_name_are_refused(settings):
         await run_burst(settings, shadows=[Renamed, Billing])
 
 
+# ──────────────────────────────────────────────────────────────────────────────── cron ──
+
+def dt(*args: int) -> datetime.datetime:
+    return datetime.datetime(*args)
+
+
+@pytest.mark.parametrize('after, fields, expected', [
+    pytest.param(dt(2026, 1, 31, 23, 59, 59), {}, dt(2026, 2, 1, 0, 0, 0, 123456),
+                 id='every-minute-across-month-end'),
+    pytest.param(dt(2026, 12, 31, 23, 59, 30), {}, dt(2027, 1, 1, 0, 0, 0, 123456),
+                 id='every-minute-across-year-end'),
+    pytest.param(dt(2026, 12, 31, 23, 59, 59, 999999),
+                 dict(day=31, hour=23, minute=59, second=59, microsecond=999999),
+                 dt(2027, 1, 31, 23, 59, 59, 999999), id='last-microsecond-of-the-year'),
+    pytest.param(dt(2026, 1, 31, 12), dict(day=31), dt(2026, 3, 31, 0, 0, 0, 123456),
+                 id='no-31-february'),
+    pytest.param(dt(2026, 4, 1), dict(day=31), dt(2026, 5, 31, 0, 0, 0, 123456),
+                 id='no-31-april'),
+    pytest.param(dt(2026, 3, 1), dict(month=2, day=29), dt(2028, 2, 29, 0, 0, 0, 123456),
+                 id='29-february-waits-for-a-leap-year'),
+    pytest.param(dt(2024, 2, 28, 12), dict(month=2, day=29), dt(2024, 2, 29, 0, 0, 0, 123456),
+                 id='29-february-in-a-leap-year'),
+    pytest.param(dt(2096, 3, 1), dict(month=2, day=29), dt(2104, 2, 29, 0, 0, 0, 123456),
+                 id='2100-is-not-a-leap-year'),
+    pytest.param(dt(1999, 3, 1), dict(month=2, day=29), dt(2000, 2, 29, 0, 0, 0, 123456),
+                 id='2000-is-a-leap-year'),
+    pytest.param(dt(2026, 3, 5, 2, 59, 59), dict(hour=3), dt(2026, 3, 5, 3, 0, 0, 123456),
+                 id='hour-only-means-on-the-hour'),
+    pytest.param(dt(2026, 3, 5, 3, 0, 0, 123456), dict(hour=3), dt(2026, 3, 6, 3, 0, 0, 123456),
+                 id='hour-only-runs-once-that-hour'),
+    pytest.param(dt(2026, 3, 5, 3, 0, 1), dict(hour=3), dt(2026, 3, 6, 3, 0, 0, 123456),
+                 id='hour-only-not-every-minute-of-it'),
+    pytest.param(dt(2026, 3, 5, 3, 0, 1), dict(hour=3, second=None),
+                 dt(2026, 3, 5, 3, 0, 1, 123456), id='explicit-any-second-is-kept'),
+    pytest.param(dt(2026, 12, 3, 10), dict(weekday='fri', hour=9), dt(2026, 12, 4, 9, 0, 0, 123456),
+                 id='weekday-by-name'),
+    pytest.param(dt(2026, 12, 4, 10), dict(weekday={'Saturday', 6}),
+                 dt(2026, 12, 5, 0, 0, 0, 123456), id='weekday-set-of-name-and-number'),
+    pytest.param(dt(2026, 1, 1), dict(weekday=0, day=13), dt(2026, 4, 13, 0, 0, 0, 123456),
+                 id='day-and-weekday-both-match'),
+    pytest.param(dt(2026, 3, 5, 12, 0, 5, 500000), dict(second=5, microsecond=None),
+                 dt(2026, 3, 5, 12, 0, 5, 500001), id='any-microsecond'),
+    pytest.param(dt(2026, 3, 5, 12, 0, 5, 500000), dict(minute={0, 30}, second={0, 30},
+                                                       microsecond=0),
+                 dt(2026, 3, 5, 12, 0, 30), id='sets-of-minutes-and-seconds'),
+    pytest.param(dt(2026, 3, 5, 12, 0, 0, 123456), dict(second={0, 2}),
+                 dt(2026, 3, 5, 12, 0, 2, 123456), id='strictly-after-a-matching-time'),
+])
+def test_next_cron(after, fields, expected):
+    assert next_cron(after, **fields) == expected
+
+
+@pytest.mark.parametrize('tz', [arq.create_tz(3600), arq.create_tz(-5 * 3600), LONDON],
+                         ids=['plus-1h', 'minus-5h', 'europe-london'])
+def test_next_cron_keeps_the_timezone_of_an_aware_time(tz):
+    after = datetime.datetime(2026, 12, 31, 23, 59, 30, tzinfo=tz)
+    result = next_cron(after, hour=0)
+    assert result == datetime.datetime(2027, 1, 1, 0, 0, 0, 123456, tzinfo=tz)
+    assert result.tzinfo is tz
+    assert next_cron(after.replace(tzinfo=None), hour=0).tzinfo is None
+
+
+@pytest.mark.parametrize('fields, message', [
+    (dict(hour=24), 'cron hour must be an int from 0 to 23, or a set of them, not 24'),
+    (dict(minute='5'), "cron minute must be an int from 0 to 59, or a set of them, not '5'"),
+    (dict(second=True), 'cron second must be an int from 0 to 59, or a set of them, not True'),
+    (dict(month={1, 13}), 'cron month must be an int from 1 to 12, or a set of them, not'),
+    (dict(weekday='funday'), "cron weekday must be an int from 0 to 6 or 'mon'...'sun', or a "
+                             "set of them, not 'funday'"),
+    (dict(day=set()), 'cron day is an empty set'),
+    (dict(month=2, day=30), 'cron fields match no date'),
+    (dict(month={4, 6}, day=31), 'cron fields match no date'),
+    (dict(timeout_seconds=0), 'cron timeout_seconds must be a number > 0 or None, not 0'),
+    (dict(timeout_seconds='5'), "cron timeout_seconds must be a number > 0 or None, not '5'"),
+])
+def test_cron_rejects_bad_fields_at_import_time(fields, message):
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        cron(**fields)
+
+
+def test_cron_needs_a_coroutine_and_a_queue_of_the_actor():
+    with pytest.raises(TypeError, match='needs a coroutine function'):
+        cron(hour=1)(lambda self: None)
+    with pytest.raises(ConfigurationError, match="uses queue 'nightly', which is not in"):
+        class Bad(Actor):
+            @cron(hour=1, dft_queue='nightly')
+            async def job(self):
+                pass
+
+
+async def test_cron_job_is_still_a_job_you_can_enqueue(settings, redis):
+    assert 'tick' in EveryMinute._job_methods
+    assert repr(EveryMinute.tick) == '<cron EveryMinute.tick second=(0,) microsecond=(123456,)>'
+    async with EveryMinute(redis_settings=settings) as actor:
+        await actor.tick()
+    await run_burst(settings, shadows=[EveryMinute])
+    assert await results(redis) == ['tick']
+
+
+async def test_cron_hour_only_runs_once_at_that_hour(settings, redis):
+    clock = FakeClock(london(2026, 3, 5, 2, 59, 59))
+    worker, task = await start_clocked_worker(settings, clock, Hourly)
+    await clock.set(london(2026, 3, 5, 3, 0, 0, 200000))
+    await clock.set(london(2026, 3, 5, 3, 1, 0, 200000))
+    await clock.set(london(2026, 3, 5, 3, 59, 59))
+    assert await cron_claims(redis, 'Hourly.report') == [london(2026, 3, 5, 3, 0, 0, 123000)]
+    await clock.set(london(2026, 3, 6, 3, 0, 0, 200000))
+    assert await cron_claims(redis, 'Hourly.report') == [
+        london(2026, 3, 5, 3, 0, 0, 123000), london(2026, 3, 6, 3, 0, 0, 123000)]
+    assert await wait_for(lambda: _equals(lambda: results(redis), ['report', 'report']))
+    await stop_worker(worker, task)
+
+
+async def test_cron_worker_down_over_scheduled_times_enqueues_no_burst(settings, redis):
+    clock = FakeClock(london(2026, 12, 31, 23, 59, 30))
+    worker, task = await start_clocked_worker(settings, clock, EveryMinute)
+    await clock.set(london(2027, 1, 1, 0, 0, 0, 500000))
+    await stop_worker(worker, task)
+
+    # down for an hour: sixty scheduled runs pass
+    clock.now = london(2027, 1, 1, 1, 0, 30).timestamp()
+    worker, task = await start_clocked_worker(settings, clock, EveryMinute)
+    assert await cron_claims(redis, 'EveryMinute.tick') == [london(2027, 1, 1, 0, 0, 0, 123000)]
+    await clock.set(london(2027, 1, 1, 1, 1, 0, 500000))
+    # stalled while asleep (a suspended laptop, a clock set forward): the run that was due
+    # is enqueued once, late, and the next is the first one after now
+    await clock.set(london(2027, 1, 1, 1, 15, 10))
+    assert clock.wake_at[0] <= london(2027, 1, 1, 1, 16, 0, 123456).timestamp()
+    await clock.set(london(2027, 1, 1, 1, 16, 0, 500000))
+    assert await cron_claims(redis, 'EveryMinute.tick') == [
+        london(2027, 1, 1, 0, 0, 0, 123000), london(2027, 1, 1, 1, 1, 0, 123000),
+        london(2027, 1, 1, 1, 2, 0, 123000), london(2027, 1, 1, 1, 16, 0, 123000)]
+    assert await wait_for(lambda: _equals(lambda: redis.llen(results_key()), 4))
+    await stop_worker(worker, task)
+
+
+def utc(*args: int) -> datetime.datetime:
+    return datetime.datetime(*args, tzinfo=datetime.UTC)
+
+
+def cron_runs(worker: BaseWorker, cron_job: Any, start: datetime.datetime,
+              end: datetime.datetime) -> list[datetime.datetime]:
+    """The instants, in UTC, at which ``worker`` runs ``cron_job`` from start to end."""
+    runs, at = [], start.timestamp()
+    while (at := worker.next_cron_run(cron_job, at)) <= end.timestamp():
+        runs.append(datetime.datetime.fromtimestamp(at, datetime.UTC))
+    return runs
+
+
+class Nightly(Actor):
+    @cron(hour=1, minute=30, microsecond=0)
+    async def nightly(self):
+        pass
+
+
+class DaylightSaving(Nightly):
+    @cron(minute={0, 15, 30, 45}, microsecond=0)
+    async def quarterly(self):
+        pass
+
+
+@pytest.mark.parametrize('job, start, end, expected', [
+    # 29 March 2026, 01:00 GMT: clocks go forward to 02:00 BST; 01:30 does not exist and
+    # runs as far past the jump as it was past its start, at 02:30 BST
+    pytest.param('nightly', utc(2026, 3, 28, 12), utc(2026, 3, 30, 12),
+                 [utc(2026, 3, 29, 1, 30), utc(2026, 3, 30, 0, 30)], id='skipped-daily-time'),
+    pytest.param('quarterly', utc(2026, 3, 29, 0, 40), utc(2026, 3, 29, 2, 5),
+                 [utc(2026, 3, 29, 0, 45), utc(2026, 3, 29, 1), utc(2026, 3, 29, 1, 15),
+                  utc(2026, 3, 29, 1, 30), utc(2026, 3, 29, 1, 45), utc(2026, 3, 29, 2)],
+                 id='forward-every-quarter-hour-of-real-time-once'),
+    # 25 October 2026, 02:00 BST: clocks go back to 01:00 GMT; 01:00-01:59 occur twice
+    # and run once, the first time
+    pytest.param('nightly', utc(2026, 10, 24, 12), utc(2026, 10, 26, 12),
+                 [utc(2026, 10, 25, 0, 30), utc(2026, 10, 26, 1, 30)], id='repeated-daily-time'),
+    pytest.param('quarterly', utc(2026, 10, 24, 23, 50), utc(2026, 10, 25, 2, 20),
+                 [utc(2026, 10, 25, 0), utc(2026, 10, 25, 0, 15), utc(2026, 10, 25, 0, 30),
+                  utc(2026, 10, 25, 0, 45), utc(2026, 10, 25, 2), utc(2026, 10, 25, 2, 15)],
+                 id='back-repeated-wall-times-once'),
+    # a worker that starts during the repeated hour does not run its wall times again
+    pytest.param('nightly', utc(2026, 10, 25, 1, 10), utc(2026, 10, 26, 12),
+                 [utc(2026, 10, 26, 1, 30)], id='start-in-the-repeated-hour'),
+])
+def test_cron_daylight_saving_policy(settings, job, start, end, expected):
+    worker = BaseWorker(shadows=[DaylightSaving], redis_settings=settings, cron_tz=LONDON)
+    assert cron_runs(worker, getattr(DaylightSaving, job), start, end) == expected
+
+
+async def test_cron_worker_across_clocks_going_back_runs_once(settings, redis):
+    clock = FakeClock(utc(2026, 10, 25, 0, 0))
+    worker, task = await start_clocked_worker(settings, clock, Nightly)
+    for minute in range(0, 181, 10):  # 01:00 BST to 02:00 GMT, through 01:30 twice
+        await clock.set(utc(2026, 10, 25, 0, 0) + datetime.timedelta(minutes=minute))
+    await stop_worker(worker, task)
+    claims = await cron_claims(redis, 'Nightly.nightly')
+    assert [c.astimezone(datetime.UTC) for c in claims] == [utc(2026, 10, 25, 0, 30)]
+
+
+async def test_cron_without_tz_uses_the_system_local_time(settings):
+    worker = BaseWorker(shadows=[Hourly], redis_settings=settings)
+    after = datetime.datetime(2026, 3, 5, 12).timestamp()
+    assert datetime.datetime.fromtimestamp(worker.next_cron_run(Hourly.report, after)) == (
+        datetime.datetime(2026, 3, 6, 3, 0, 0, 123456))
+
+
+async def test_cron_own_timeout_and_no_timeout(settings, redis, caplog):
+    async with CronTimeouts(redis_settings=settings) as actor:
+        await actor.short()
+        await actor.unlimited()
+        await actor.plain()
+    worker = await run_burst(settings, shadows=[CronTimeouts], timeout_seconds=0.1)
+    # short: its own 0.2s; unlimited: none, so the worker's 0.1s does not apply to it;
+    # plain: the worker's 0.1s
+    assert (worker.jobs_complete, worker.jobs_timed_out) == (1, 2)
+    assert await results(redis) == ['unlimited:end']
+    timed_out = sorted(re.search(r'CronTimeouts\.(\w+)', m).group(1)
+                       for m in job_messages(caplog) if 'timed out after' in m)
+    assert timed_out == ['plain', 'short']
+
+
+async def test_cron_run_at_startup_enqueues_on_its_queue(settings, redis):
+    worker = await run_burst(settings, shadows=[AtStartup], queues=['dft'])
+    assert worker.jobs_complete == 0
+    assert await redis.llen('arq:q:low') == 1
+    # each worker start enqueues it once more: no claim is shared at startup
+    await run_burst(settings, shadows=[AtStartup], queues=['low'])
+    assert await results(redis) == ['warm', 'warm']
+    assert await redis.llen('arq:q:low') == 0
+
+
+async def test_cron_unique_claim_is_per_instant_not_per_window(settings, redis):
+    worker = BaseWorker(shadows=[Ticker], redis_settings=settings)
+    shadow = Ticker(redis_settings=settings)
+    at = datetime.datetime(2026, 3, 5, 12, 0, 0).timestamp()
+    for instant in (at, at, at + 2, at + 2, at + 4):
+        await worker._enqueue_cron(shadow, 'tick', Ticker.tick, instant)
+    assert await redis.llen('arq:q:dft') == 3
+    assert 3_590_000 < await redis.pttl(f'arq:cron:Ticker.tick:{int(at * 1000)}') <= 3_600_000
+    await worker.close()
+    await shadow.close()
+
+
+async def test_cron_unique_across_two_worker_processes_runs_every_time_once(
+        settings, redis, cli_worker):
+    workers = [cli_worker('test_arq:TickWorker') for _ in range(2)]
+    for worker in workers:
+        worker.wait_for_line('Running worker with 1 shadow')
+
+    async def claimed():
+        return len(await redis.keys('arq:cron:Ticker.tick:*')) >= 4
+    await wait_for(claimed, timeout=20)
+    for worker in workers:
+        worker.process.send_signal(signal.SIGTERM)
+    for worker in workers:
+        assert await asyncio.to_thread(worker.wait) == 0, worker.stderr
+
+    instants = sorted(int(k.rsplit(b':', 1)[1]) for k in await redis.keys('arq:cron:Ticker.*'))
+    # every scheduled time from the first to the last, two seconds apart, none skipped
+    assert [b - a for a, b in itertools.pairwise(instants)] == [2000] * (len(instants) - 1)
+    assert all(ms % 2000 == 0 for ms in instants)
+    # and each enqueued once: the runs plus what is left queued match the claims
+    ticks = await results(redis)
+    assert len(ticks) + await redis.llen('arq:q:dft') == len(instants)
+    assert len(ticks) >= 3
+    assert {t.split(':')[1] for t in ticks} <= {str(w.child_pid) for w in workers}
+
+
 # ──────────────────────────────────────────────────────────────── process side and CLI ──
 
 ARQ_SCRIPT = Path(sys.executable).parent / 'arq'
@@ -2046,6 +2458,47 @@ def test_cli_check_exits_1_without_a_worker_and_0_with_one(settings, redis_serve
     assert done.returncode == 1
 
 
+def test_cli_check_reports_each_live_worker_and_drops_a_killed_one(settings, redis_server,
+                                                                   cli_worker, sync_client):
+    workers = [cli_worker('test_arq:HealthWorker') for _ in range(2)]
+    for worker in workers:
+        worker.wait_for_line('recording health: ')
+    done = run_cli('test_arq:HealthWorker', '--check', url=redis_server.url)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    line_re = r'Health check successful: (\S+-(\d+)-[0-9a-f]{4}) ' + health_re('high', 'dft', 'low')
+    matches = [re.fullmatch(line_re, line) for line in lines]
+    assert all(matches), done.stdout
+    names = {int(m.group(2)): m.group(1) for m in matches}
+    assert sorted(names) == sorted(w.child_pid for w in workers)
+
+    # the keys live interval + 1 seconds from each write, so a killed worker drops out
+    # within that time
+    interval = HealthWorker.health_check_interval
+    killed, alive = workers
+    key = f'arq:health-check:{names[killed.child_pid]}'
+    os.kill(killed.child_pid, signal.SIGKILL)
+    killed_at = time.monotonic()
+    assert 0 < sync_client.pttl(key) <= (interval + 1) * 1000
+    while sync_client.exists(key):
+        assert time.monotonic() - killed_at <= interval + 1, 'the key outlived its TTL'
+        time.sleep(0.02)
+    done = run_cli('test_arq:HealthWorker', '--check', url=redis_server.url)
+    assert done.returncode == 0
+    assert done.stdout.startswith(f'Health check successful: {names[alive.child_pid]} ')
+    assert len(done.stdout.splitlines()) == 1
+
+    os.kill(alive.child_pid, signal.SIGKILL)
+    key = f'arq:health-check:{names[alive.child_pid]}'
+    killed_at = time.monotonic()
+    while sync_client.exists(key):
+        assert time.monotonic() - killed_at <= interval + 1, 'the key outlived its TTL'
+        time.sleep(0.02)
+    done = run_cli('test_arq:HealthWorker', '--check', url=redis_server.url)
+    assert done.returncode == 1
+    assert done.stdout.startswith('Health check failed: no health check sentinel value')
+
+
 def test_cli_check_with_redis_down(redis_server):
     url = f'redis://127.0.0.1:{closed_port()}/0?conn_retries=0'
     done = run_cli('test_arq:Worker', '--check', url=url)
@@ -2207,3 +2660,267 @@ def test_run_worker_in_this_process(settings, redis_server, monkeypatch, sync_cl
     assert arq.run_worker(CrashingWorker, burst=True) == 1
     monkeypatch.setenv('ARQ_REDIS_URL', f'redis://127.0.0.1:{closed_port()}?conn_retries=0')
     assert arq.run_worker(Worker, burst=True) == 1
+
+
+# ───────────────────────────────────────────────────────────────────────────── logging ──
+
+@pytest.fixture
+def restore_arq_logger():
+    logger = logging.getLogger('arq')
+    saved = logger.handlers[:], logger.level, logger.propagate
+    yield logger
+    logger.handlers[:], logger.level, logger.propagate = saved
+
+
+@pytest.mark.parametrize('verbose, level', [(False, logging.INFO), (True, logging.DEBUG)])
+def test_default_log_config_sends_arq_logs_to_a_colour_handler(restore_arq_logger, verbose,
+                                                               level):
+    logging.config.dictConfig(arq.default_log_config(verbose))
+    logger = restore_arq_logger
+    assert (logger.level, logger.propagate) == (level, False)
+    [handler] = logger.handlers
+    assert isinstance(handler, arq.ColourHandler)
+    assert handler.level == level
+    assert BaseWorker.logging_config(verbose) == arq.default_log_config(verbose)
+
+
+def _record(level: int) -> logging.LogRecord:
+    return logging.LogRecord('arq.work', level, __file__, 1, 'careful with %s', ('x',), None)
+
+
+@pytest.mark.parametrize('level, colour', [
+    (logging.DEBUG, '\033[2m'), (logging.WARNING, '\033[33m'), (logging.ERROR, '\033[31m'),
+    (logging.CRITICAL, '\033[1;31m')])
+def test_colour_handler_colours_on_a_terminal(monkeypatch, level, colour):
+    monkeypatch.delenv('NO_COLOR', raising=False)
+    master, replica = os.openpty()
+    try:
+        with os.fdopen(replica, 'w') as tty:
+            handler = arq.ColourHandler(tty)
+            handler.emit(_record(level))
+            handler.emit(_record(logging.INFO))
+            tty.flush()
+            # the terminal turns \n into \r\n
+            expected = f'{colour}careful with x\033[0m\r\ncareful with x\r\n'.encode()
+            output = b''
+            while len(output) < len(expected):
+                output += os.read(master, 1000)
+            assert output == expected
+    finally:
+        os.close(master)
+
+
+def test_colour_handler_writes_plain_text_elsewhere_or_with_no_color(monkeypatch):
+    monkeypatch.delenv('NO_COLOR', raising=False)
+    stream = io.StringIO()
+    arq.ColourHandler(stream).emit(_record(logging.ERROR))
+    assert stream.getvalue() == 'careful with x\n'
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    arq.ColourHandler(terminal).emit(_record(logging.ERROR))
+    monkeypatch.setenv('NO_COLOR', '1')
+    arq.ColourHandler(terminal).emit(_record(logging.ERROR))
+    assert terminal.getvalue() == '\033[31mcareful with x\033[0m\ncareful with x\n'
+
+
+def test_cli_installs_the_workers_logging_config(redis_server):
+    done = run_cli('test_arq:LoggingWorker', '--burst', url=redis_server.url)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines and all(line.startswith('custom: arq.') for line in lines), done.stderr
+    assert 'custom: arq.work Running worker with 4 shadow(s)' in done.stderr
+
+
+@pytest.mark.parametrize('repeat', [False, True])
+async def test_repeat_health_check_logs(settings, redis, caplog, start_worker, repeat):
+    caplog.set_level(logging.INFO, logger='arq.work')
+    worker, task = await start_worker(settings, health_check_interval=0.05,
+                                      repeat_health_check_logs=repeat)
+    key = f'arq:health-check:{worker.worker_name}'
+    for _ in range(4):  # each write renews the key's TTL
+        await wait_for(lambda: _pttl_above(redis, key, 1000))
+        await redis.pexpire(key, 500)
+    lines = [m for m in caplog.messages if m.startswith('recording health: ')]
+    if repeat:
+        assert len(lines) >= 4
+    else:
+        assert len(lines) == 1
+    await stop_worker(worker, task)
+
+
+async def _pttl_above(redis, key: str, ms: int) -> bool:
+    return await redis.pttl(key) > ms
+
+
+# ───────────────────────────────────────────────────────────────────── testing helpers ──
+
+class MockRecorder(arq.MockRedisMixin, Recorder):
+    """Recorder on the in-memory Redis of ``MockRedis``."""
+
+
+class RaisingMockWorker(arq.MockRedisMixin, arq.RaiseWorker):
+    shadows = [Recorder]
+
+
+@pytest.fixture
+async def mock_redis(monkeypatch):
+    """The shared ``MockRedis`` server, emptied; any real connection would fail."""
+    monkeypatch.setenv('ARQ_REDIS_URL', f'redis://127.0.0.1:{closed_port()}/0?conn_retries=0')
+    client = arq.MockRedis()
+    await client.flushall()
+    yield client
+    await client.aclose()
+
+
+async def test_mock_redis_runs_an_actor_and_a_worker_without_a_server(mock_redis):
+    assert MockRecorder.name == 'Recorder'
+    async with MockRecorder() as actor:
+        await actor.add(1, 2)
+        await actor.urgent('u')
+        await actor.fail('boom')
+    worker = arq.MockRedisWorker(shadows=[Recorder], burst=True)
+    try:
+        await worker.run()
+    finally:
+        await worker.close()
+    assert (worker.jobs_complete, worker.jobs_failed) == (2, 1)
+    assert await mock_redis.lrange(results_key(), 0, -1) == [b'high:u', b'add:3']
+    assert await mock_redis.llen('arq:q:dft') == 0
+
+
+async def test_mock_redis_raise_worker_reraises_the_jobs_error(mock_redis):
+    async with MockRecorder() as actor:
+        await actor.fail('boom')
+    worker = RaisingMockWorker(burst=True)
+    with pytest.raises(ValueError, match='^boom$'):
+        await worker.run()
+    await worker.close()
+
+
+async def test_mock_redis_with_its_own_server_is_apart(mock_redis):
+    import fakeredis
+    client = arq.MockRedis(fakeredis.FakeServer())
+    await client.set('k', 'v')
+    assert await client.get('k') == b'v'
+    assert await mock_redis.get('k') is None
+    await client.aclose()
+
+
+@pytest.mark.parametrize('module, message', [
+    ('fakeredis', "the Mock* testing helpers need fakeredis: pip install 'arq[testing]'"),
+    ('lupa', 'the Mock* testing helpers need fakeredis with Lua support (lupa): pip install '
+             "'arq[testing]'"),
+])
+async def test_mock_redis_without_fakeredis_says_what_to_install(monkeypatch, module, message):
+    monkeypatch.setitem(sys.modules, module, None)
+    with pytest.raises(ArqError, match=re.escape(message)):
+        arq.MockRedis()
+    worker = arq.MockRedisWorker(shadows=[Recorder], burst=True)
+    with pytest.raises(ArqError, match=re.escape(message)):
+        await worker.run()
+
+
+async def test_raise_worker_reraises_the_jobs_error_on_real_redis(settings, redis):
+    async with Recorder(redis_settings=settings) as actor:
+        await actor.add(1, 1)
+        await actor.fail('boom')
+    worker = arq.RaiseWorker(shadows=[Recorder], burst=True, redis_settings=settings)
+    with pytest.raises(ValueError, match='^boom$'):
+        await worker.run()
+    await worker.close()
+    assert await results(redis) == ['add:2']
+
+
+async def test_concurrency_disabled_as_a_class_attribute(settings, redis):
+    class InProcess(Recorder):
+        concurrency_enabled = False
+
+    async with InProcess(redis_settings=settings) as actor:
+        assert (await actor.enqueue_job('plain', 21)).result_value == 42
+        assert (await actor.enqueue_job('add', 1, b=2)).result_value == 3
+    assert await results(redis) == ['plain:21', 'add:3']
+    assert await redis.keys('arq:q:*') == []
+
+
+def test_create_tz_and_timestamp():
+    tz = arq.create_tz(5 * 3600 + 1800)
+    assert datetime.datetime(2026, 1, 1, tzinfo=tz).utcoffset() == datetime.timedelta(
+        hours=5, minutes=30)
+    assert arq.create_tz().utcoffset(None) == datetime.timedelta(0)
+    before = time.time()
+    assert before <= arq.timestamp() <= time.time()
+
+
+@pytest.mark.parametrize('value, expected', [
+    (datetime.datetime(1970, 1, 1), (0, None)),
+    (datetime.datetime(2026, 12, 4, 12, 0, 0, 999999), (1796385600999, None)),
+    (datetime.datetime(2026, 12, 4, 13, 0, 0, 1000, tzinfo=arq.create_tz(3600)),
+     (1796385600001, 3600)),
+    (datetime.datetime(2026, 12, 4, 4, 0, tzinfo=arq.create_tz(-8 * 3600)),
+     (1796385600000, -28800)),
+    (datetime.datetime(1969, 12, 31, 23, 59, 59, 999000), (-1, None)),
+])
+def test_to_unix_ms_tz_and_back(value, expected):
+    assert arq.to_unix_ms_tz(value) == expected
+    assert arq.to_unix_ms(value) == expected[0]
+    back = arq.from_unix_ms(*expected)
+    assert back == value.replace(microsecond=value.microsecond // 1000 * 1000)
+    assert back.utcoffset() == value.utcoffset()
+
+
+def test_from_unix_ms_naive_is_utc():
+    assert arq.from_unix_ms(1796385600000) == datetime.datetime(2026, 12, 4, 12)
+    assert arq.from_unix_ms(0, 0) == datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+@pytest.mark.parametrize('length', [0, 1, 4, 20, 33])
+def test_gen_random(length):
+    values = {arq.gen_random(length) for _ in range(20)}
+    assert all(re.fullmatch(f'[0-9a-f]{{{length}}}', v) for v in values)
+    if length >= 20:
+        assert len(values) == 20
+    assert len(arq.gen_random()) == 20
+
+
+@pytest.mark.parametrize('text, length, expected', [
+    ('short', 80, 'short'), ('x' * 80, 80, 'x' * 80), ('x' * 81, 80, 'x' * 79 + '…'),
+    ('abcdef', 4, 'abc…'), ('abc', 0, '…'),
+])
+def test_truncate(text, length, expected):
+    assert arq.truncate(text, length) == expected
+
+
+def test_import_string():
+    assert arq.import_string('os.path.join') is os.path.join
+    assert arq.import_string('os.path:join') is os.path.join
+    assert arq.import_string('test_arq:Recorder') is Recorder
+    with pytest.raises(ImportError, match="module 'os.path' has no attribute 'nope'"):
+        arq.import_string('os.path.nope')
+    with pytest.raises(ImportError, match="No module named 'no_such_module'"):
+        arq.import_string('no_such_module.x')
+    with pytest.raises(ImportError, match="needs 'module.attribute' or 'module:attribute', "
+                                          "not 'join'"):
+        arq.import_string('join')
+
+
+# ──────────────────────────────────────────────────────────────────────────── examples ──
+
+@pytest.mark.parametrize('script, embedded, expected', [
+    ('demo.py', False, r'\n(\d+) of \1 files studied\nworker exited with code 0\n$'),
+    ('cron.py', True, r'started an embedded Redis.*(\nran at \d\d:\d\d:\d\d\.\d{3} '
+                      r'\(due \d\d:\d\d:\d\d\.\d{3}\)){3}\n.*\n3 scheduled runs, each '
+                      r'enqueued once\n$'),
+    ('testing.py', False, r'(ok test_\w+\n){3}3 tests passed, no Redis server used\n$'),
+])
+def test_example_runs_as_it_is(redis_server, script, embedded, expected):
+    env = cli_env(redis_server.url)
+    if embedded:
+        del env['ARQ_REDIS_URL']
+    done = subprocess.run([sys.executable, f'examples/{script}'], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(expected, done.stdout, re.S), done.stdout

@@ -17,8 +17,9 @@ import sys
 from pathlib import Path
 
 import msgpack
+from _embedded import redis_settings
 
-from arq import Actor, BaseWorker, RedisServer, RedisSettings, concurrent
+from arq import Actor, BaseWorker, RedisSettings, concurrent
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,13 +78,7 @@ async def show(settings: RedisSettings, expected: int) -> bool:
 def main() -> int:
     sys.stdout.reconfigure(line_buffering=True)  # keep our lines in order with the worker's
     os.chdir(ROOT)
-    server = None
-    if not os.environ.get('ARQ_REDIS_URL'):
-        server = RedisServer().start()
-        os.environ['ARQ_REDIS_URL'] = server.url
-        print(f'started an embedded Redis at {server.url}')
-    try:
-        settings = RedisSettings.from_env()
+    with redis_settings() as settings:
         count = asyncio.run(enqueue(settings))
         print(f'\nrunning: {sys.executable} -m arq examples/demo.py:Worker --burst\n',
               flush=True)
@@ -92,9 +87,6 @@ def main() -> int:
         ok = asyncio.run(show(settings, count))
         print(f'worker exited with code {worker.returncode}')
         return 0 if ok and worker.returncode == 0 else 1
-    finally:
-        if server is not None:
-            server.stop()
 
 
 if __name__ == '__main__':
