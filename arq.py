@@ -122,6 +122,8 @@ CRON_CLAIM_MS = 3_600_000
 LEASE_MS = 10_000
 #: the most jobs one pop takes, however many slots are free (Lua's unpack has limits)
 MAX_POP_BATCH = 500
+#: connections one client may open: Redis's own default limit of clients (maxclients)
+MAX_CONNECTIONS = 10_000
 #: the longest job id a worker accepts (ids are logged, so they must stay readable)
 MAX_JOB_ID_LENGTH = 200
 #: exit codes of the control process
@@ -177,6 +179,9 @@ class RedisSettings:
         conn_timeout: seconds to wait for one connection attempt.
         conn_retries: how many more attempts after the first fails.
         conn_retry_delay: seconds between attempts.
+        max_connections: most connections one client opens at once; redis-py's own
+            default (100 in redis-py 8) would fail jobs once more than that many run a
+            Redis command at the same moment.
         namespace: prefix of every key arq writes (``arq:q:dft``, ...), so that
             several applications can share one database.
 
@@ -201,12 +206,16 @@ class RedisSettings:
         conn_timeout: float = 1,
         conn_retries: int = 5,
         conn_retry_delay: float = 1,
+        max_connections: int = MAX_CONNECTIONS,
         namespace: str = DEFAULT_NAMESPACE,
     ) -> None:
         if not _is_int(port) or not 0 < port < 65536:
             raise ConfigurationError(f'port must be an int from 1 to 65535, not {port!r}')
         if not _is_int(database) or database < 0:
             raise ConfigurationError(f'database must be an int >= 0, not {database!r}')
+        if not _is_int(max_connections) or max_connections < 1:
+            raise ConfigurationError(
+                f'max_connections must be an int >= 1, not {max_connections!r}')
         if not _is_int(conn_retries) or conn_retries < 0:
             raise ConfigurationError(f'conn_retries must be an int >= 0, not {conn_retries!r}')
         if not (_is_number(conn_timeout) and _is_number(conn_retry_delay)
@@ -233,6 +242,7 @@ class RedisSettings:
         self.unix_socket_path = unix_socket_path
         self.conn_timeout, self.conn_retries = conn_timeout, conn_retries
         self.conn_retry_delay = conn_retry_delay
+        self.max_connections = max_connections
         self.namespace = namespace
 
     @classmethod
@@ -242,8 +252,8 @@ class RedisSettings:
         ``redis://user:p%40ss@host:6380/2?namespace=app`` gives user ``user``, password
         ``p@ss``, database 2 and namespace ``app``. Query arguments ``db``,
         ``namespace``, ``ssl_cert_reqs``, ``ssl_ca_certs``, ``ssl_certfile``,
-        ``ssl_keyfile``, ``conn_timeout``, ``conn_retries`` and ``conn_retry_delay`` are
-        understood, any other is an error; keyword arguments win.
+        ``ssl_keyfile``, ``conn_timeout``, ``conn_retries``, ``conn_retry_delay`` and
+        ``max_connections`` are understood, any other is an error; keyword arguments win.
 
         Raises:
             ConfigurationError: an unknown scheme or query argument, a bad port or
@@ -276,7 +286,7 @@ class RedisSettings:
             if 'db' in query:
                 kwargs['database'] = int(query.pop('db'))
             for name, convert in (('conn_timeout', float), ('conn_retries', int),
-                                  ('conn_retry_delay', float)):
+                                  ('conn_retry_delay', float), ('max_connections', int)):
                 if name in query:
                     kwargs[name] = convert(query.pop(name))
         except ValueError as exc:
@@ -333,6 +343,7 @@ class RedisSettings:
             # take a second batch while the reply to the first was lost
             'retry': Retry(NoBackoff(), 0),
             'decode_responses': False,
+            'max_connections': self.max_connections,
         }
         if self.unix_socket_path:
             kwargs['unix_socket_path'] = self.unix_socket_path
@@ -451,7 +462,8 @@ class RedisMixin:
 
 
 _URL_ARGUMENTS = ('db', 'namespace', 'ssl_cert_reqs', 'ssl_ca_certs', 'ssl_certfile',
-                  'ssl_keyfile', 'conn_timeout', 'conn_retries', 'conn_retry_delay')
+                  'ssl_keyfile', 'conn_timeout', 'conn_retries', 'conn_retry_delay',
+                  'max_connections')
 
 
 def _is_int(value: Any) -> bool:
@@ -916,6 +928,10 @@ def _actor_reserved_names() -> frozenset[str]:
 # stalled never enqueues a burst of missed runs.
 
 WEEKDAY_NAMES = ('mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun')
+_WEEKDAY_LOOKUP = {
+    **{n: i for i, n in enumerate(WEEKDAY_NAMES)},
+    **{n: i for i, n in enumerate(('monday', 'tuesday', 'wednesday', 'thursday', 'friday',
+                                   'saturday', 'sunday'))}}
 _CRON_FIELDS = (('month', 1, 12), ('day', 1, 31), ('weekday', 0, 6), ('hour', 0, 23),
                 ('minute', 0, 59), ('second', 0, 59), ('microsecond', 0, 999_999))
 _UNSET: Any = object()
@@ -978,13 +994,16 @@ def cron(
         ConfigurationError: a field out of range or of the wrong type, fields that match
             no date (``month=2, day=30``), or a timeout that is not a positive number.
     """
+    if microsecond is None:
+        raise ConfigurationError('cron microsecond must be an int from 0 to 999999, or a set '
+                                 'of them, not None: a run every microsecond is not a schedule')
     fields = _cron_fields(month=month, day=day, weekday=weekday, hour=hour, minute=minute,
                           second=second, microsecond=microsecond)
     # fail at import time, not in the worker's cron loop, when no date can ever match
     next_cron(datetime.datetime(2000, 1, 1), **fields)  # type: ignore[arg-type]
     if timeout_seconds is not _UNSET and timeout_seconds is not None and (
-            isinstance(timeout_seconds, bool) or not isinstance(timeout_seconds, int | float)
-            or timeout_seconds <= 0):
+            not _is_number(timeout_seconds) or not timeout_seconds > 0
+            or timeout_seconds == float('inf')):
         raise ConfigurationError(
             f'cron timeout_seconds must be a number > 0 or None, not {timeout_seconds!r}')
 
@@ -997,22 +1016,26 @@ def _cron_fields(**given: CronField) -> dict[str, tuple[int, ...] | None]:
     fields: dict[str, tuple[int, ...] | None] = {}
     for name, low, high in _CRON_FIELDS:
         value = given[name]
+        names = " or 'mon'...'sun'" if name == 'weekday' else ''
+        expected = f'cron {name} must be an int from {low} to {high}{names}, or a set of them'
         if value is None:
             fields[name] = None
             continue
-        values = [value] if isinstance(value, int | str) else list(value)  # type: ignore
+        if isinstance(value, int | str):
+            values = [value]
+        elif isinstance(value, set | frozenset | list | tuple | range):
+            values = list(value)
+        else:  # a dict, bytes or float would be taken apart into something unintended
+            raise ConfigurationError(f'{expected}, not {value!r}')
         out = set()
         for v in values:
-            if name == 'weekday' and isinstance(v, str) and v.lower()[:3] in WEEKDAY_NAMES:
-                v = WEEKDAY_NAMES.index(v.lower()[:3])
-            if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
-                names = " or 'mon'...'sun'" if name == 'weekday' else ''
-                raise ConfigurationError(
-                    f'cron {name} must be an int from {low} to {high}{names}, or a set of '
-                    f'them, not {value!r}')
+            if name == 'weekday' and isinstance(v, str) and v.lower() in _WEEKDAY_LOOKUP:
+                v = _WEEKDAY_LOOKUP[v.lower()]
+            if not _is_int(v) or not low <= v <= high:
+                raise ConfigurationError(f'{expected}, not {value!r}')
             out.add(v)
         if not out:
-            raise ConfigurationError(f'cron {name} is an empty set')
+            raise ConfigurationError(f'{expected}, not an empty set')
         fields[name] = tuple(sorted(out))
     return fields
 
@@ -1053,8 +1076,9 @@ def next_cron(
     start = previous_dt.replace(tzinfo=None) + datetime.timedelta(microseconds=1)
     date = start.date()
     after: tuple[int, ...] | None = (start.hour, start.minute, start.second, start.microsecond)
-    # 8 years covers 29 February across a century year that is not a leap year
-    for _ in range(366 * 8 + 2):
+    # the Gregorian calendar repeats every 400 years, weekdays included, so a search that
+    # long finds any date that exists (29 February on a Monday can be 40 years away)
+    for _ in range(_DAYS_IN_400_YEARS + 1):
         if ((fields['month'] is None or date.month in fields['month'])
                 and (fields['day'] is None or date.day in fields['day'])
                 and (fields['weekday'] is None or date.weekday() in fields['weekday'])):
@@ -1065,6 +1089,9 @@ def next_cron(
         date += datetime.timedelta(days=1)
         after = None
     raise ConfigurationError(f'cron fields match no date: {fields!r}')
+
+
+_DAYS_IN_400_YEARS = 146_097
 
 
 def _first_time(choices: list[Sequence[int]], after: tuple[int, ...] | None,
@@ -1317,6 +1344,10 @@ class Drain:
                 for group in groups:
                     queue = raw_queues[group[0] - 1]
                     for i in range(1, len(group)):
+                        # stopped while the pop was on its way, or by the caller: the rest
+                        # stay in flight, and finish() puts them back on their queues
+                        if not self.running:
+                            return
                         yield RawJob(queue, group[i])
                 continue
             if self.burst_mode and not self.tasks:
@@ -1614,6 +1645,13 @@ return 0
 """
 
 
+def _log_unexpected_end(task: asyncio.Task[Any]) -> None:
+    # background loops run until cancelled: any other end is a bug worth a loud line
+    if not task.cancelled() and task.exception() is not None:
+        work_logger.error('background task %s ended', task.get_name(),
+                          exc_info=task.exception())
+
+
 def _iso(ts: float) -> str:
     return datetime.datetime.fromtimestamp(ts).isoformat(timespec='milliseconds')
 
@@ -1789,6 +1827,8 @@ class BaseWorker(RedisMixin):
         if not self.burst:
             background += [asyncio.create_task(self._cron_loop(*c), name=f'arq-cron-{c[1]}')
                            for c in crons]
+        for task in background:
+            task.add_done_callback(_log_unexpected_end)
         try:
             async with drain:
                 if self._stop_requested:
@@ -2076,7 +2116,9 @@ class BaseWorker(RedisMixin):
             try:
                 await self.record_health(queue_keys)
             except _REDIS_DOWN as exc:
-                work_logger.warning('cannot record health: %r', exc)
+                work_logger.warning('cannot record health: %s: %s', type(exc).__name__, exc)
+            except Exception:  # an error reply (OOM, READONLY) must not end health checks
+                work_logger.exception('cannot record health')
             await asyncio.sleep(self.health_check_interval)
 
 
@@ -2271,7 +2313,7 @@ def default_log_config(verbose: bool) -> dict[str, Any]:
 class ColourHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """A stream handler that colours lines by level with plain ANSI codes, on a terminal.
 
-    Writes plain text when the stream is not a terminal or ``NO_COLOR`` is set.
+    Writes plain text when the stream is not a terminal or ``NO_COLOR`` is set (to anything but the empty string).
     """
 
     COLOURS: ClassVar[dict[int, str]] = {
@@ -2281,7 +2323,7 @@ class ColourHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
         isatty = getattr(self.stream, 'isatty', None)
-        if 'NO_COLOR' in os.environ or not (isatty and isatty()):
+        if os.environ.get('NO_COLOR') or not (isatty and isatty()):
             return text
         colour = self.COLOURS.get(record.levelno, '')
         return f'{colour}{text}\033[0m' if colour else text

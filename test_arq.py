@@ -1408,6 +1408,22 @@ async def test_drain_abandons_a_job_that_ignores_cancellation(redis, caplog, re_
     assert await redis.lrange('my:q', 0, -1) == ([b'stubborn'] if re_enqueue else [])
 
 
+async def test_drain_stopped_mid_batch_puts_the_rest_back_in_order(redis):
+    await redis.rpush('my:q', *[str(i).encode() for i in range(100)])
+    ran = []
+
+    async def handle(raw):
+        ran.append(raw.data)
+
+    async with Drain(redis=redis, burst_mode=False) as drain:
+        async for raw in drain.iter('my:q'):
+            drain.add(handle(raw), raw)
+            drain.stop()
+    assert ran == [b'0']
+    assert await redis.lrange('my:q', 0, -1) == [str(i).encode() for i in range(1, 100)]
+    assert await redis.keys('arq:*') == []
+
+
 async def test_drain_finish_now_skips_shutdown_delay(redis):
     async with Drain(redis=redis, shutdown_delay=30) as drain:
         task = drain.add(asyncio.sleep(30))
@@ -1616,6 +1632,17 @@ async def test_worker_rejects_what_it_must_not_run_and_carries_on(settings, redi
         assert abs(d['time'] / 1000 - time.time()) < 60
     assert await redis.llen('arq:q:dft') == 0
     assert await redis.keys('arq:inflight:*') == []
+
+
+async def test_hundreds_of_jobs_calling_redis_at_once_share_the_client(settings, redis):
+    # redis-py 8 limits a client to 100 connections unless told otherwise
+    async with Recorder(redis_settings=settings) as actor:
+        for i in range(300):
+            await actor.sleep(0.3, f't{i}')
+    worker = await run_burst(settings, max_concurrent_tasks=300)
+    assert (worker.jobs_complete, worker.jobs_failed) == (300, 0)
+    assert Recorder.max_running == 300
+    assert len(await results(redis)) == 300
 
 
 async def test_worker_runs_datetime_jobs(settings, redis):
@@ -2049,7 +2076,15 @@ def test_next_cron_keeps_the_timezone_of_an_aware_time(tz):
     (dict(month={1, 13}), 'cron month must be an int from 1 to 12, or a set of them, not'),
     (dict(weekday='funday'), "cron weekday must be an int from 0 to 6 or 'mon'...'sun', or a "
                              "set of them, not 'funday'"),
-    (dict(day=set()), 'cron day is an empty set'),
+    (dict(day=set()), 'cron day must be an int from 1 to 31, or a set of them, not an empty '
+                      'set'),
+    (dict(weekday='monkey'), "or 'mon'...'sun', or a set of them, not 'monkey'"),
+    (dict(hour=3.0), 'cron hour must be an int from 0 to 23, or a set of them, not 3.0'),
+    (dict(hour={3: 'x'}), "cron hour must be an int from 0 to 23, or a set of them, not {3: 'x'}"),
+    (dict(hour=b'\x03'), "cron hour must be an int from 0 to 23, or a set of them, not b'\\x03'"),
+    (dict(microsecond=None), 'not None: a run every microsecond is not a schedule'),
+    (dict(timeout_seconds=float('nan')), 'cron timeout_seconds must be a number > 0 or None, '
+                                         'not nan'),
     (dict(month=2, day=30), 'cron fields match no date'),
     (dict(month={4, 6}, day=31), 'cron fields match no date'),
     (dict(timeout_seconds=0), 'cron timeout_seconds must be a number > 0 or None, not 0'),
@@ -2058,6 +2093,22 @@ def test_next_cron_keeps_the_timezone_of_an_aware_time(tz):
 def test_cron_rejects_bad_fields_at_import_time(fields, message):
     with pytest.raises(ConfigurationError, match=re.escape(message)):
         cron(**fields)
+
+
+@pytest.mark.parametrize('weekday', ['mon', 'wed', 'thu', 'fri', 'sat', 'sun', 'tue'])
+def test_cron_finds_29_february_on_any_weekday(weekday):
+    # such a date can be 40 years away; the Gregorian cycle of 400 years has them all
+    cron(month=2, day=29, weekday=weekday)
+    found = next_cron(datetime.datetime(2029, 1, 1), month=2, day=29, weekday=weekday)
+    assert (found.month, found.day, found.weekday()) == (2, 29, arq.WEEKDAY_NAMES.index(weekday))
+    assert found > datetime.datetime(2029, 1, 1)
+    assert found.year % 4 == 0
+
+
+def test_cron_weekday_names_short_or_full_in_any_case():
+    assert next_cron(datetime.datetime(2026, 12, 4), weekday='SUNDAY', hour=0) == (
+        datetime.datetime(2026, 12, 6, 0, 0, 0, 123456))
+    assert cron(weekday={'Mon', 'friday'})(EveryMinute.tick.func).fields['weekday'] == (0, 4)
 
 
 def test_cron_needs_a_coroutine_and_a_queue_of_the_actor():
@@ -2924,3 +2975,20 @@ def test_example_runs_as_it_is(redis_server, script, embedded, expected):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
     assert re.search(expected, done.stdout, re.S), done.stdout
+
+
+def test_readme_testing_snippets_pass_under_pytest(tmp_path):
+    readme = (REPO / 'README.md').read_text()
+    section = readme[readme.index('## Testing your actors'):readme.index('## Helpers')]
+    app, tests = re.findall(r'```python\n(.*?)```', section, re.S)
+    (tmp_path / 'app.py').write_text(app)
+    (tmp_path / 'test_app.py').write_text(tests)
+    (tmp_path / 'pyproject.toml').write_text(
+        '[tool.pytest.ini_options]\nasyncio_mode = "auto"\n'
+        'asyncio_default_fixture_loop_scope = "function"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith('PYTEST_')}
+    done = subprocess.run([sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider',
+                           '-W', 'error', 'test_app.py'], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert '2 passed' in done.stdout
