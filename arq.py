@@ -2313,7 +2313,8 @@ def default_log_config(verbose: bool) -> dict[str, Any]:
 class ColourHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """A stream handler that colours lines by level with plain ANSI codes, on a terminal.
 
-    Writes plain text when the stream is not a terminal or ``NO_COLOR`` is set (to anything but the empty string).
+    Writes plain text when the stream is not a terminal or ``NO_COLOR`` is set to
+    anything but the empty string.
     """
 
     COLOURS: ClassVar[dict[int, str]] = {
