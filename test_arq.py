@@ -316,8 +316,9 @@ async def wait_for(predicate, timeout: float = 10, interval: float = 0.01):
 
 
 async def arq_keys(redis) -> list[str]:
-    """The keys in Redis, leaving out what the test jobs wrote."""
-    return sorted(k.decode() for k in await redis.keys('*') if b':test-' not in k)
+    """The keys in Redis, leaving out what the test jobs wrote and the results kept."""
+    return sorted(k.decode() for k in await redis.keys('*')
+                  if b':test-' not in k and b':result:' not in k)
 
 
 def job_messages(caplog) -> list[str]:
@@ -575,7 +576,7 @@ async def test_log_redis_info(settings, caplog):
         await actor.log_redis_info()
     [message] = [r.getMessage() for r in caplog.records if r.name == 'arq.work']
     assert re.fullmatch(r'redis_version=\d+\.\d+\.\d+ mem_usage=\S+ clients_connected=\d+ '
-                        r'db_keys=1', message), message
+                        r'db_keys=2', message), message  # the queue and the job's record
 
 
 # ──────────────────────────────────────────────────────────────────────────── encoding ──
@@ -928,9 +929,11 @@ async def test_redis_settings_namespace_prefixes_queue_keys(settings, redis):
     ns = RedisSettings.from_url(f'redis://127.0.0.1:{settings.port}/0?namespace=app')
     async with Recorder(redis_settings=ns) as actor:
         assert actor.namespace == 'app'
-        await actor.add(1, 2)
-        await actor.urgent('x')
-    assert sorted(await redis.keys('*')) == [b'app:q:dft', b'app:q:high']
+        add = await actor.add(1, 2)
+        urgent = await actor.urgent('x')
+    assert sorted(await redis.keys('*')) == sorted([
+        b'app:q:dft', b'app:q:high', f'app:job:{add.id}'.encode(),
+        f'app:job:{urgent.id}'.encode()])
 
 
 async def test_actor_does_not_close_a_client_it_was_given(settings, redis):
@@ -1637,8 +1640,8 @@ async def test_namespaces_isolate_applications(settings, redis, start_worker):
     assert (worker.jobs_complete, worker.jobs_failed) == (3, 1)
     assert sorted(await results(redis, 'app1')) == ['add:3', 'end:s', 'high:u']
     assert await redis.llen('app1:dead') == 1
-    keys = sorted(k.decode() for k in await redis.keys('*'))
-    assert keys == ['app1:dead', 'app1:test-results']
+    assert await arq_keys(redis) == ['app1:dead']
+    assert len(await redis.keys('app1:result:*')) == 3
 
 
 
