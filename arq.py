@@ -1372,7 +1372,7 @@ class JobHandle:
         state, payload = await redis.eval(
             _ABORT_SCRIPT, 3, _key(ns, JOB_KEY_PART, self.id),
             _key(ns, RESULT_KEY_PART, self.id), _key(ns, DEFERRED_KEY_PART), self.id,
-            _key(ns, ABORT_CHANNEL_PART))
+            _key(ns, ABORT_CHANNEL_PART), _key(ns, WAKE_CHANNEL_PART))
         if state == b'removed':
             queue_key, _, data = payload.partition(b'\n')
             job = Job.decode(data, queue=queue_key.decode().rpartition(QUEUE_KEY_PART)[2])
@@ -1786,12 +1786,16 @@ end
 return {'in_progress', value}
 """
 
-# KEYS: job key, result key, deferred set; ARGV: id, abort channel
+# KEYS: job key, result key, deferred set; ARGV: id, abort channel, wake channel. A burst
+# worker waiting for a deferred retry listens on the wake channel.
 _ABORT_SCRIPT = """
 if redis.call('EXISTS', KEYS[2]) == 1 then return {'complete', false} end
 local value = redis.call('GET', KEYS[1])
 if not value then return {'not_found', false} end
-if redis.call('ZREM', KEYS[3], ARGV[1]) == 1 then return {'removed', value} end
+if redis.call('ZREM', KEYS[3], ARGV[1]) == 1 then
+  redis.call('PUBLISH', ARGV[3], '0')
+  return {'removed', value}
+end
 local nl = string.find(value, '\\n', 1, true)
 if nl and redis.call('LREM', string.sub(value, 1, nl - 1), 1,
                      string.sub(value, nl + 1)) == 1 then
@@ -2014,6 +2018,9 @@ class Drain:
         self._inflight: dict[str, str] = {}
         self._acks: list[tuple[str, bytes, tuple[tuple[Any, ...], ...] | None]] = []
         self._ack_event = asyncio.Event()
+        self._ack_lock = asyncio.Lock()
+        self._ack_task: asyncio.Task[None] | None = None
+        self._closing = False
         self._slot_freed = asyncio.Event()
         self._stopped = asyncio.Event()
         self._hurry = asyncio.Event()
@@ -2031,7 +2038,9 @@ class Drain:
     async def __aenter__(self) -> Drain:
         self.running = True
         self.started_at = time.time()
-        self._background.append(asyncio.create_task(self._ack_loop(), name='arq-acks'))
+        self._closing = False
+        self._ack_task = asyncio.create_task(self._ack_loop(), name='arq-acks')
+        self._background.append(self._ack_task)
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
@@ -2152,6 +2161,13 @@ class Drain:
             for task in self.tasks:
                 task.cancel()
             await self._wait_tasks(5)
+        # let the ack task finish the batch it is sending: cancelled mid-send, it would
+        # put the batch back and we would send it twice
+        self._closing = True
+        self._ack_event.set()
+        if self._ack_task is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._ack_task), 5)
         for task in [*self._background, *self._waiters.values()]:
             task.cancel()
         await asyncio.gather(*self._background, *self._waiters.values(),
@@ -2307,8 +2323,14 @@ class Drain:
             except _REDIS_DOWN as exc:
                 await backoff.wait(exc)
                 self._ack_event.set()
+            if self._closing and not self._acks:
+                return
 
     async def _send_acks(self) -> None:
+        async with self._ack_lock:  # so that flush() returns once a batch in flight is in
+            await self._send_ack_batches()
+
+    async def _send_ack_batches(self) -> None:
         while self._acks:
             batch, self._acks = self._acks, []
             try:
@@ -2960,25 +2982,31 @@ class BaseWorker(RedisMixin):
         deferred. Jobs others deferred into the future are left for a later worker.
         """
         await drain.flush()
-        if not self._own_retries or self._stop_requested:
-            return False
-        now_ms = int(time.time() * 1000)
-        soon = {i for i, due in self._own_retries.items() if due <= now_ms}
-        later = [i for i in self._own_retries if i not in soon]
-        scores = await redis.zmscore(_key(self.namespace, DEFERRED_KEY_PART), later) \
-            if later else []
-        self._own_retries = {i: int(s) for i, s in zip(later, scores, strict=True)
-                             if s is not None}
-        if soon:
-            await self._move_due(redis)
-            return True
-        if not self._own_retries:
-            return False
-        due = min(self._own_retries.values())
-        while (delay := due / 1000 - time.time()) > 0 and not self._stop_requested:
-            await asyncio.sleep(min(delay, 0.5))  # in slices, to see a stop request
-        await self._move_due(redis)
-        return not self._stop_requested
+        deferred = _key(self.namespace, DEFERRED_KEY_PART)
+        while self._own_retries and not self._stop_requested:
+            self._wake.clear()  # an abort of a deferred job publishes a wake-up
+            now_ms = int(time.time() * 1000)
+            if any(due <= now_ms for due in self._own_retries.values()):
+                # due, or re-queued at once: run what is queued again
+                self._own_retries = {i: d for i, d in self._own_retries.items() if d > now_ms}
+                await self._move_due(redis)
+                return True
+            ids = list(self._own_retries)
+            scores = await redis.zmscore(deferred, ids)
+            self._own_retries = {i: int(s) for i, s in zip(ids, scores, strict=True)
+                                 if s is not None}
+            if not self._own_retries:
+                break
+            delay = min(self._own_retries.values()) / 1000 - time.time()
+            waits = [asyncio.ensure_future(drain._stopped.wait()),
+                     asyncio.ensure_future(self._wake.wait())]
+            try:
+                await asyncio.wait(waits, timeout=max(delay, 0) + 0.001,
+                                   return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for wait in waits:
+                    wait.cancel()
+        return False
 
     def _prepare_shadows(self) -> list[str]:
         # map (actor name, method) to the function to call, and order the queues
