@@ -21,7 +21,8 @@ Map of this module, in the order a job lives through it:
 
 1. constants, exceptions, settings and the Redis connection (``RedisSettings``)
 2. encoding: ``Job`` and ``DatetimeJob`` (the wire format is written down once, there)
-3. the enqueue side: ``Actor``, ``concurrent``, ``JobHandle``
+3. the enqueue side: ``Actor``, ``concurrent``, ``cron``, then job handles and results
+   (``JobHandle``, ``Retry``, dead letters), with the job's life in Redis at their head
 4. the execute side: ``Drain`` (with its theory of operation) and ``BaseWorker``
 5. the process side: pre-fork, signals, exit codes
 6. helpers: time, logging, an embedded Redis server for tests and demos
@@ -35,6 +36,10 @@ Known limitations:
   both back after a crash but see them in pop order.
 - Leases are per worker, not per job: a job that outlives a worker's lease because
   the event loop was blocked for longer than ``lease_ms`` may be handed out twice.
+- A job put back from a dead worker's in-flight list does not count a try, and an
+  abort published while its worker dies is lost (see the TODO at ``_LEASE_SCRIPT``).
+- A queued job's payload is stored twice (queue and ``<ns>:job:<id>``), and status
+  ``queued`` costs an ``LPOS`` over its queue.
 """
 
 from __future__ import annotations
@@ -1891,6 +1896,10 @@ return out
 
 # KEYS: workers hash, own lease; ARGV: worker id, lease ms, queue keys joined by "\\n",
 # in-flight key prefix ("arq:inflight:"), lease key prefix ("arq:lease:")
+# TODO: a recovered job should count as a try, but its try number is in the msgpack
+# payload, which this script does not rewrite; and an abort published while the dead
+# worker ran the job is not seen by the next one. Both need a per-job record the pop
+# reads, which costs every job a lookup; rare enough to wait for a design that doesn't.
 _LEASE_SCRIPT = """
 local known = redis.call('HEXISTS', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
