@@ -68,6 +68,7 @@ import sys
 import tempfile
 import time
 import traceback
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
@@ -124,6 +125,7 @@ RESULT_KEY_PART = 'result:'
 DEFERRED_KEY_PART = 'deferred'
 #: pub/sub channels: a job's end (``done:<id>``), aborts, and deferred jobs falling due
 DONE_CHANNEL_PART = 'done:'
+REPLY_CHANNEL_PART = 'reply:'
 ABORT_CHANNEL_PART = 'abort'
 WAKE_CHANNEL_PART = 'wake'
 HEALTH_KEY_PART = 'health-check'
@@ -522,7 +524,8 @@ def _key(namespace: str, *parts: str) -> str:
 # id is 32 hex characters (or the caller's ``_job_id``), queued_at_ms an int (ms since
 # the epoch, UTC), args an array and kwargs a map with string keys. options, a map, is
 # left out when empty; its keys are ``try`` (this run's try number, from 1),
-# ``max_tries``, ``timeout`` (seconds, float) and ``expires`` (ms since the epoch).
+# ``max_tries``, ``timeout`` (seconds, float), ``expires`` (ms since the epoch) and
+# ``reply`` (the token of the reply channel of the actor that enqueued it, if it listens).
 # Types msgpack lacks travel as ext types (codes below); every decoder knows every code,
 # so a plain Job can read what a DatetimeJob wrote. Later fields may be appended, and
 # later keys added to options; decoders ignore what they do not know.
@@ -561,10 +564,12 @@ class Job:
         job_try: which try this run is, counted from 1.
         max_tries, timeout_seconds: override the function's and worker's settings.
         expires_ms: ms since the epoch after which the job must not start.
+        reply: the reply channel token of the actor awaiting results (see
+            ``_ResultListener``).
     """
 
     __slots__ = ('id', 'queued_at', 'class_name', 'func_name', 'args', 'kwargs', 'queue',
-                 'job_try', 'max_tries', 'timeout_seconds', 'expires_ms')
+                 'job_try', 'max_tries', 'timeout_seconds', 'expires_ms', 'reply')
 
     def __init__(
         self,
@@ -580,6 +585,7 @@ class Job:
         max_tries: int | None = None,
         timeout_seconds: float | None = None,
         expires_ms: int | None = None,
+        reply: str | None = None,
     ) -> None:
         self.class_name = class_name
         self.func_name = func_name
@@ -592,6 +598,7 @@ class Job:
         self.max_tries = max_tries
         self.timeout_seconds = timeout_seconds
         self.expires_ms = expires_ms
+        self.reply = reply
 
     def encode(self) -> bytes:
         """Return the payload to push.
@@ -604,7 +611,7 @@ class Job:
                   self.kwargs]
         options = {k: v for k, v in (('try', self.job_try), ('max_tries', self.max_tries),
                                      ('timeout', self.timeout_seconds),
-                                     ('expires', self.expires_ms))
+                                     ('expires', self.expires_ms), ('reply', self.reply))
                    if v is not None and not (k == 'try' and v == 1)}
         if options:
             fields.append(options)
@@ -641,11 +648,13 @@ class Job:
         options = fields[6] if len(fields) > 6 and isinstance(fields[6], dict) else {}
         job_try, max_tries = options.get('try'), options.get('max_tries')
         timeout, expires = options.get('timeout'), options.get('expires')
+        reply = options.get('reply')
         return cls(class_name, func_name, args, kwargs, job_id=job_id, queued_at=queued_at,
                    queue=queue, job_try=job_try if isinstance(job_try, int) else 1,
                    max_tries=max_tries if isinstance(max_tries, int) else None,
                    timeout_seconds=timeout if isinstance(timeout, int | float) else None,
-                   expires_ms=expires if isinstance(expires, int) else None)
+                   expires_ms=expires if isinstance(expires, int) else None,
+                   reply=reply if isinstance(reply, str) else None)
 
     def short_ref(self) -> str:
         """The first six characters of the id, as logged."""
@@ -970,9 +979,12 @@ class Actor(RedisMixin):
             raise ConfigurationError(
                 f'queue {queue!r} is not one of {type(self).__name__}.queues {self.queues!r}')
         options = _EnqueueOptions.pop_from(kwargs) if kwargs else _NO_OPTIONS
+        listener = self._listener
+        reply = listener.token if listener is not None and listener.reply_ready else None
         job = self.job_class(self.name, func_name, args, kwargs,  # type: ignore[arg-type]
                              job_id=options.job_id, max_tries=options.max_tries,
-                             timeout_seconds=options.timeout, expires_ms=options.expires_ms)
+                             timeout_seconds=options.timeout, expires_ms=options.expires_ms,
+                             reply=reply)
         data = job.encode()
         function = f'{self.name}.{func_name}'
         if not self.concurrency_enabled:
@@ -993,9 +1005,13 @@ class Actor(RedisMixin):
             main_logger.debug('job %s %s not enqueued: that id is already known', job.id,
                               function)
             return None
-        return JobHandle(job.id, self, queue=queue, function=function,
-                         keep_result=getattr(inspect.getattr_static(type(self), func_name),
-                                             'keep_result', None))
+        handle = JobHandle(job.id, self, queue=queue, function=function,
+                           keep_result=getattr(inspect.getattr_static(type(self), func_name),
+                                               'keep_result', None))
+        if reply is not None:
+            handle._reply = reply
+            listener._handles[job.id] = handle  # type: ignore[union-attr]
+        return handle
 
 
     def _job_function(self, func_name: str) -> Callable[..., Awaitable[Any]]:
@@ -1200,7 +1216,7 @@ def _first_time(choices: list[Iterable[int]], after: tuple[int, ...] | None,
 #   move due ones to their queue with one script (``_MOVE_DUE_SCRIPT``), woken by a
 #   message on ``<ns>:wake`` whenever a job becomes the earliest deferred one, and at
 #   least once per lease interval in case a message was lost.
-# - When a job ends, the worker's ack pipeline (one MULTI for a batch of jobs) also
+# - When a job ends, the worker's acknowledgement (one script call for a batch) also
 #   deletes the job key, sets ``<ns>:result:<id>`` (msgpack, below) with a time to live
 #   of ``keep_result`` seconds, and publishes the same bytes on ``<ns>:done:<id>``. A
 #   retry instead rewrites the job key with the next try's payload and re-queues or
@@ -1282,7 +1298,7 @@ class JobHandle:
     """
 
     __slots__ = ('id', 'actor', 'queue', 'function', 'result_value', '_keep_result',
-                 '_local')
+                 '_local', '_reply', '_record', '__weakref__')
 
     def __init__(self, job_id: str, actor: Actor, *, queue: str | None = None,
                  function: str | None = None, result_value: Any = _UNSET,
@@ -1297,6 +1313,10 @@ class JobHandle:
         #: (``concurrency_enabled=False``)
         self.result_value = result_value if self._local else None
         self._keep_result = keep_result
+        #: the reply token the job carries: its end is pushed to our listener directly,
+        #: which keeps the record here
+        self._reply: str | None = None
+        self._record: bytes | None = None
 
     def __repr__(self) -> str:
         return f'<JobHandle {self.id} {self.function or "?"} queue={self.queue!r}>'
@@ -1324,7 +1344,7 @@ class JobHandle:
         if self.actor._listener is None:
             self.actor._listener = _ResultListener(redis, self.actor.namespace)
         try:
-            data = await self.actor._listener.wait(self.id, timeout)
+            data = self._record or await self.actor._listener.wait(self.id, timeout, self)
         except TimeoutError:
             raise TimeoutError(f'job {self.id} {self.function or ""} gave no result within '
                                f'{timeout}s') from None
@@ -1386,7 +1406,7 @@ class JobHandle:
             async with redis.pipeline(transaction=True) as pipe:
                 for command in _finish_commands(ns, job.id, record,
                                                 _DEFAULT_KEEP_MS if self._keep_result is None
-                                                else int(self._keep_result * 1000)):
+                                                else int(self._keep_result * 1000), job.reply):
                     pipe.execute_command(*command)
                 await pipe.execute()
             main_logger.debug('job %s aborted before it started', self.id)
@@ -1456,6 +1476,7 @@ class _EnqueueOptions(NamedTuple):
 
 
 _NO_OPTIONS = _EnqueueOptions()
+_RECHECK: Any = object()
 _DEFAULT_KEEP_MS = DEFAULT_KEEP_RESULT * 1000
 
 
@@ -1504,13 +1525,16 @@ def _result_record(job: Job, job_class: type[Job], *, kind: str, ok: bool,
                                   f'cannot encode the result of {record["function"]}: {error}'))
 
 
-def _finish_commands(namespace: str, job_id: str, record: bytes,
-                     keep_ms: int) -> list[tuple[Any, ...]]:
+def _finish_commands(namespace: str, job_id: str, record: bytes, keep_ms: int,
+                     reply: str | None = None) -> list[tuple[Any, ...]]:
     # what the ack pipeline sends as a job ends: forget it, keep its result, tell waiters
     commands: list[tuple[Any, ...]] = [('DEL', _key(namespace, JOB_KEY_PART, job_id))]
     if keep_ms > 0:
         commands.append(('SET', _key(namespace, RESULT_KEY_PART, job_id), record, 'PX', keep_ms))
     commands.append(('PUBLISH', _key(namespace, DONE_CHANNEL_PART, job_id), record))
+    if reply:
+        commands.append(('PUBLISH', _key(namespace, REPLY_CHANNEL_PART, reply),
+                         job_id.encode() + b'\n' + record))
     return commands
 
 
@@ -1550,15 +1574,30 @@ class _Channel:
 class _ResultListener:
     """One pub/sub connection on which all of an actor's ``result()`` calls wait.
 
-    A pump task sends SUBSCRIBE and UNSUBSCRIBE in batches and, once Redis confirmed a
-    subscription, looks the job up once (result key, job key) in one pipeline for all
-    channels confirmed since; the reader task hands each published record to the
-    channel's waiters. A late confirmation of an old SUBSCRIBE must not count as ours
-    (the channel may have been unsubscribed in between), hence ``confirms_due``.
+    Two ways a result arrives. The listener subscribes once to its own reply channel,
+    ``<ns>:reply:<token>``; jobs the actor enqueues after that carry the token, and the
+    worker also publishes their end there (``id\\n record``). Waiting for such a job
+    costs no command at all: the listener keeps a weak reference to its handle and puts
+    the record on it, even before anyone waits. Any other job (a handle rebuilt from an
+    id, or enqueued before the listener started) is awaited on its own ``done``
+    channel: a pump task sends
+    SUBSCRIBE and UNSUBSCRIBE in batches and, once Redis confirmed a subscription, looks
+    the job up once (result key, job key) in one pipeline for all channels confirmed
+    since; the reader hands each published record to the channel's waiters. A late
+    confirmation of an old SUBSCRIBE must not count as ours (the channel may have been
+    unsubscribed in between), hence ``confirms_due``.
     """
 
     def __init__(self, redis: aioredis.Redis, namespace: str) -> None:
         self.redis, self.namespace = redis, namespace
+        self.token = gen_random(16)
+        self.reply_name = _key(namespace, REPLY_CHANNEL_PART, self.token).encode()
+        #: set once Redis confirmed the reply subscription; from then jobs carry the token
+        self.reply_ready = False
+        self._replies: dict[str, set[asyncio.Future[Any]]] = {}
+        #: handles of jobs that carry our token, held weakly: a dropped handle costs nothing
+        self._handles: weakref.WeakValueDictionary[str, JobHandle] = (
+            weakref.WeakValueDictionary())
         self.pubsub: Any = None
         self.channels: dict[bytes, _Channel] = {}
         self._unconfirmed: dict[bytes, int] = {}
@@ -1567,21 +1606,42 @@ class _ResultListener:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
-    async def wait(self, job_id: str, timeout: float | None) -> bytes | None:
+    async def wait(self, job_id: str, timeout: float | None,
+                   handle: JobHandle | None = None) -> bytes | None:
         """The job's result record once it ends, or None if there is no such job."""
+        if not self._tasks:
+            self._tasks.append(asyncio.create_task(self._pump(), name='arq-results'))
+            self._ops.append((True, self.reply_name))
+            self._wake.set()
+        async with asyncio.timeout(timeout):
+            if handle is not None and handle._reply == self.token and self.reply_ready:
+                data = await self._wait_reply(job_id)
+                if data is not _RECHECK:
+                    return data  # type: ignore[no-any-return]
+            return await self._wait_channel(job_id)
+
+    async def _wait_reply(self, job_id: str) -> Any:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        futures = self._replies.setdefault(job_id, set())
+        futures.add(future)
+        try:
+            return await future
+        finally:
+            futures.discard(future)
+            if not futures and self._replies.get(job_id) is futures:
+                del self._replies[job_id]
+
+    async def _wait_channel(self, job_id: str) -> bytes | None:
         name = _key(self.namespace, DONE_CHANNEL_PART, job_id).encode()
         channel = self.channels.get(name)
         if channel is None:
             channel = self.channels[name] = _Channel()
             self._ops.append((True, name))
             self._wake.set()
-        if not self._tasks:
-            self._tasks.append(asyncio.create_task(self._pump(), name='arq-results'))
         future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
         channel.futures.add(future)
         try:
-            async with asyncio.timeout(timeout):
-                return await future
+            return await future
         finally:
             channel.futures.discard(future)
             if not channel.futures and self.channels.get(name) is channel:
@@ -1597,6 +1657,16 @@ class _ResultListener:
         if self.pubsub is not None:
             await self.pubsub.aclose()
             self.pubsub = None
+
+    def _on_reply(self, data: bytes) -> None:
+        raw_id, _, record = data.partition(b'\n')
+        job_id = raw_id.decode()
+        handle = self._handles.pop(job_id, None)
+        if handle is not None:
+            handle._record = record
+        for future in self._replies.pop(job_id, ()):
+            if not future.done():
+                future.set_result(record)
 
     def _deliver(self, name: bytes, data: bytes | None) -> None:
         channel = self.channels.pop(name, None)
@@ -1631,7 +1701,7 @@ class _ResultListener:
                     j += 1
                 names = [name for _, name in ops[i:j]]
                 if ops[i][0]:
-                    names = [n for n in names if n in self.channels]
+                    names = [n for n in names if n in self.channels or n == self.reply_name]
                     if names:
                         await self._subscribe(names)
                 else:
@@ -1645,6 +1715,8 @@ class _ResultListener:
             self.pubsub = self.redis.pubsub()
         await self.pubsub.subscribe(*names)
         for name in names:
+            if name == self.reply_name:
+                continue
             self._unconfirmed[name] = self._unconfirmed.get(name, 0) + 1
             channel = self.channels.get(name)
             if channel is not None and channel.confirms_due is None:
@@ -1685,12 +1757,22 @@ class _ResultListener:
                 self._unconfirmed = {n: 1 for n in self.channels}
                 for channel in self.channels.values():
                     channel.confirms_due = 1
+                self.reply_ready = False
+                for futures in self._replies.values():
+                    for future in futures:
+                        if not future.done():
+                            future.set_result(_RECHECK)
                 continue
             if message is None:
                 continue
             kind, name = message['type'], message['channel']
             if kind == 'message':
-                self._deliver(name, message['data'])
+                if name == self.reply_name:
+                    self._on_reply(message['data'])
+                else:
+                    self._deliver(name, message['data'])
+            elif kind == 'subscribe' and name == self.reply_name:
+                self.reply_ready = True
             elif kind == 'subscribe':
                 left = self._unconfirmed.get(name, 1) - 1
                 if left > 0:
@@ -1858,7 +1940,9 @@ return 1
 # and the pop only asks for as many jobs as there are free slots, so popped jobs never
 # wait in memory. When a task ends its job is acknowledged (``LREM`` from the in-flight
 # list): acks are queued and one background task sends all that are pending in one
-# MULTI pipeline, so a busy worker acks a batch per round trip.
+# atomic script call (``_ACK_SCRIPT``, cheaper for the client than a MULTI pipeline of
+# the same commands), so a busy worker acks a batch per round trip. The results of the
+# batch's jobs travel in the same call (see "job handles and results").
 #
 # Idle: when the pop finds nothing, one task per queue waits in ``BLMOVE q q LEFT
 # LEFT``, which returns as soon as the list has an element and leaves it where it was
@@ -1934,6 +2018,18 @@ redis.call('DEL', KEYS[2])
 return released
 """
 
+# ARGV: commands, each as its length then its parts: 4 LREM key 1 payload 2 DEL key ...
+# pcall: one failing command (a key of the wrong type) must not stop the others
+_ACK_SCRIPT = """
+local i = 1
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  redis.pcall(unpack(ARGV, i + 1, i + n))
+  i = i + n + 1
+end
+return 0
+"""
+
 _REDIS_DOWN = (RedisConnectionError_, RedisTimeoutError, OSError)
 _USE_DRAIN_TIMEOUT: Any = object()
 
@@ -1951,7 +2047,7 @@ class _Reported(Exception):
 
 
 class _AckCommands(tuple):  # type: ignore[type-arg]
-    """Redis commands a task returns, sent in the same MULTI as its job's acknowledgement."""
+    """Redis commands a task returns, sent atomically with its job's acknowledgement."""
 
     __slots__ = ()
 
@@ -2043,6 +2139,7 @@ class Drain:
         self._pop = redis.register_script(_POP_SCRIPT)
         self._renew = redis.register_script(_LEASE_SCRIPT)
         self._release_script = redis.register_script(_RELEASE_SCRIPT)
+        self._ack_script = redis.register_script(_ACK_SCRIPT)
 
     async def __aenter__(self) -> Drain:
         self.running = True
@@ -2135,7 +2232,7 @@ class Drain:
         """Acknowledge ``job`` now, not through a task, sending ``commands`` with the ack.
 
         Each command is the arguments of one Redis command (``('DEL', key)``); all go in
-        the MULTI pipeline that acknowledges a batch of jobs.
+        the one atomic script call that acknowledges a batch of jobs.
         """
         self._acks.append((self._inflight.get(job.queue, ''), job.data, tuple(commands)))
         self._ack_event.set()
@@ -2342,14 +2439,17 @@ class Drain:
     async def _send_ack_batches(self) -> None:
         while self._acks:
             batch, self._acks = self._acks, []
+            # one script call runs the batch atomically, as MULTI would, at a fraction of
+            # the client's cost of packing and parsing every command of a pipeline
+            args: list[Any] = []
+            for inflight, data, commands in batch:
+                if inflight:
+                    args += (4, 'LREM', inflight, 1, data)
+                for command in commands or ():
+                    args.append(len(command))
+                    args += command
             try:
-                async with self.redis.pipeline(transaction=True) as pipe:
-                    for inflight, data, commands in batch:
-                        if inflight:
-                            pipe.lrem(inflight, 1, data)
-                        for command in commands or ():
-                            pipe.execute_command(*command)
-                    await pipe.execute()
+                await self._ack_script((), args)
             except BaseException:
                 self._acks[:0] = batch
                 raise
@@ -2427,7 +2527,8 @@ def _encode_try(job: Job, job_class: type[Job], job_try: int) -> bytes:
     # the payload of ``job`` as its actor's job class writes it, for try ``job_try``
     return job_class(job.class_name, job.func_name, job.args, job.kwargs, job_id=job.id,
                      queued_at=job.queued_at, job_try=job_try, max_tries=job.max_tries,
-                     timeout_seconds=job.timeout_seconds, expires_ms=job.expires_ms).encode()
+                     timeout_seconds=job.timeout_seconds, expires_ms=job.expires_ms,
+                     reply=job.reply).encode()
 
 
 def _iso(ts: float) -> str:
@@ -2823,7 +2924,7 @@ class BaseWorker(RedisMixin):
         # the result record and the commands that store and announce it
         data = _result_record(job, settings.job_class, started=started_at, **record)
         return _AckCommands(_finish_commands(self.namespace, job.id, data,
-                                             self._keep_ms(settings)))
+                                             self._keep_ms(settings), job.reply))
 
     def _keep_ms(self, settings: _JobSettings) -> int:
         keep = self.keep_result if settings.keep_result is None else settings.keep_result

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import datetime
 import enum
+import gc
 import logging
 import os
 import re
@@ -1858,6 +1859,29 @@ async def test_a_thousand_waiters_share_one_connection_and_do_not_poll(settings,
     # one look at each job after subscribing, whatever the number of waiters
     assert calls.get('get', 0) == 10 and calls.get('exists', 0) == 10, calls
     assert calls.get('subscribe', 0) <= 10, calls
+
+
+async def test_results_of_jobs_enqueued_while_listening_cost_no_command(settings, redis,
+                                                                        start_worker):
+    await start_worker(settings)
+    async with Recorder(redis_settings=settings) as actor:
+        assert await (await actor.add(1, 1)).result(timeout=10) == 2  # starts the listener
+        await wait_for(lambda: actor._listener.reply_ready)
+        handle = await actor.add(2, 2)
+        await redis.config_resetstat()
+        assert await handle.result(timeout=10) == 4
+        assert await handle.result(timeout=1) == 4  # as often as asked
+        stats = await redis.info('commandstats')
+        # a handle nobody keeps is not kept by the listener either
+        dropped = await actor.add(3, 3, _defer_by=60)
+        dropped_id = dropped.id
+        del dropped
+        gc.collect()
+        assert dropped_id not in actor._listener._handles
+        # other handles on the same job still wait on its own channel
+        assert await actor.job(handle.id).result(timeout=1) == 4
+    calls = {k.removeprefix('cmdstat_'): v['calls'] for k, v in stats.items()}
+    assert not {'get', 'exists', 'subscribe', 'unsubscribe'} & set(calls), calls
 
 
 async def test_result_of_a_job_that_ended_before_the_wait(settings, redis, start_worker):
