@@ -52,6 +52,7 @@ import ctypes
 import dataclasses
 import datetime
 import enum
+import hashlib
 import importlib
 import importlib.util
 import inspect
@@ -78,7 +79,7 @@ import msgpack
 from redis import asyncio as aioredis
 from redis.asyncio.retry import Retry as RedisRetry
 from redis.backoff import NoBackoff
-from redis.exceptions import AuthenticationError, ResponseError
+from redis.exceptions import AuthenticationError, NoScriptError, ResponseError
 from redis.exceptions import ConnectionError as RedisConnectionError_
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -853,7 +854,7 @@ class Actor(RedisMixin):
     #: names of the methods a worker may run, set per subclass
     _job_methods: ClassVar[frozenset[str]] = frozenset()
     _cron_jobs: ClassVar[frozenset[str]] = frozenset()
-    _enqueue_script: ClassVar[Any] = None
+    _keep_results: ClassVar[dict[str, float | None]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -887,6 +888,8 @@ class Actor(RedisMixin):
             n for n in names
             if isinstance(inspect.getattr_static(cls, n), _Concurrent)
             or inspect.iscoroutinefunction(inspect.getattr_static(cls, n)))
+        cls._keep_results = {n: getattr(inspect.getattr_static(cls, n), 'keep_result', None)
+                             for n in cls._job_methods}
         cls._cron_jobs = frozenset(  # _CronJob is defined below, before any subclass
             n for n in cls._job_methods if isinstance(inspect.getattr_static(cls, n), _CronJob))
 
@@ -905,6 +908,7 @@ class Actor(RedisMixin):
             self.concurrency_enabled = concurrency_enabled
         self.queue_keys = {q: _key(self.namespace, self.QUEUE_PREFIX, q) for q in self.queues}
         self._listener: _ResultListener | None = None
+        self._job_prefix = _key(self.namespace, JOB_KEY_PART)
 
     async def __aenter__(self) -> Actor:
         return self
@@ -993,21 +997,21 @@ class Actor(RedisMixin):
             value = await self._job_function(func_name)(*job.args, **job.kwargs)
             return JobHandle(job.id, self, queue=queue, function=function, result_value=value)
         redis = self._redis or await self.get_redis()
-        ns = self.namespace
-        if self._enqueue_script is None:
-            type(self)._enqueue_script = redis.register_script(_ENQUEUE_SCRIPT)
-        done = await self._enqueue_script(  # type: ignore[misc]
-            [_key(ns, JOB_KEY_PART, job.id), _key(ns, RESULT_KEY_PART, job.id), key,
-             _key(ns, DEFERRED_KEY_PART)],
-            [data, job.id, 1 if options.job_id else 0, options.due_ms or '',
-             _key(ns, WAKE_CHANNEL_PART)], client=redis)
+        if options is _NO_OPTIONS:
+            # the hot path: the fewest arguments, and no redis-py Script wrapper
+            done = await _run_script(redis, _PLAIN_ENQUEUE, self._job_prefix + job.id, key, data)
+        else:
+            ns = self.namespace
+            done = await _run_script(
+                redis, _ENQUEUE, self._job_prefix + job.id, _key(ns, RESULT_KEY_PART, job.id),
+                key, _key(ns, DEFERRED_KEY_PART), data, job.id, 1 if options.job_id else 0,
+                options.due_ms or '', _key(ns, WAKE_CHANNEL_PART))
         if not done:
             main_logger.debug('job %s %s not enqueued: that id is already known', job.id,
                               function)
             return None
         handle = JobHandle(job.id, self, queue=queue, function=function,
-                           keep_result=getattr(inspect.getattr_static(type(self), func_name),
-                                               'keep_result', None))
+                           keep_result=self._keep_results.get(func_name))
         if reply is not None:
             handle._reply = reply
             listener._handles[job.id] = handle  # type: ignore[union-attr]
@@ -1840,6 +1844,31 @@ async def requeue_dead(redis: aioredis.Redis, letter: DeadLetter, *,
         letter.raw, data, 1 if job_id else 0))
 
 
+class _Script(NamedTuple):
+    text: str
+    sha: str
+    keys: int
+
+
+def _script(text: str, keys: int) -> _Script:
+    return _Script(text, hashlib.sha1(text.encode()).hexdigest(), keys)
+
+
+async def _run_script(redis: aioredis.Redis, script: _Script, *keys_and_args: Any) -> Any:
+    # EVALSHA, loading the script once per server (after a restart or a SCRIPT FLUSH too)
+    try:
+        return await redis.evalsha(script.sha, script.keys, *keys_and_args)
+    except NoScriptError:
+        await redis.script_load(script.text)
+        return await redis.evalsha(script.sha, script.keys, *keys_and_args)
+
+
+# KEYS: job key, queue; ARGV: payload. The plain enqueue: the job's record, then the push.
+_PLAIN_ENQUEUE_SCRIPT = """
+redis.call('SET', KEYS[1], KEYS[2] .. '\\n' .. ARGV[1])
+return redis.call('RPUSH', KEYS[2], ARGV[1])
+"""
+
 # KEYS: job key, result key, queue, deferred set; ARGV: payload, id, unique (0/1), due ms
 # or '', wake channel
 _ENQUEUE_SCRIPT = """
@@ -1858,6 +1887,9 @@ else
 end
 return 1
 """
+
+_PLAIN_ENQUEUE = _script(_PLAIN_ENQUEUE_SCRIPT, 2)
+_ENQUEUE = _script(_ENQUEUE_SCRIPT, 4)
 
 # KEYS: result key, job key, deferred set; ARGV: id. Returns {state, record or job value}
 _STATE_SCRIPT = """
