@@ -1398,8 +1398,8 @@ class JobHandle:
         """
         redis = await self.actor.get_redis()
         ns = self.actor.namespace
-        state, payload = await redis.eval(
-            _ABORT_SCRIPT, 3, _key(ns, JOB_KEY_PART, self.id),
+        state, payload = await _run_script(
+            redis, _ABORT, _key(ns, JOB_KEY_PART, self.id),
             _key(ns, RESULT_KEY_PART, self.id), _key(ns, DEFERRED_KEY_PART), self.id,
             _key(ns, ABORT_CHANNEL_PART), _key(ns, WAKE_CHANNEL_PART))
         if state == b'removed':
@@ -1428,8 +1428,8 @@ class JobHandle:
     async def _state(self) -> tuple[JobStatus, bytes | None]:
         redis = await self.actor.get_redis()
         ns = self.actor.namespace
-        state, data = await redis.eval(
-            _STATE_SCRIPT, 3, _key(ns, RESULT_KEY_PART, self.id), _key(ns, JOB_KEY_PART, self.id),
+        state, data = await _run_script(
+            redis, _STATE, _key(ns, RESULT_KEY_PART, self.id), _key(ns, JOB_KEY_PART, self.id),
             _key(ns, DEFERRED_KEY_PART), self.id)
         return JobStatus(state.decode()), data or None
 
@@ -1838,8 +1838,8 @@ async def requeue_dead(redis: aioredis.Redis, letter: DeadLetter, *,
         job = DatetimeJob.decode(letter.data)  # encodes whatever any job class decoded
         job.job_try = 1
         data, job_id = job.encode(), job.id
-    return bool(await redis.eval(
-        _REQUEUE_SCRIPT, 4, _key(namespace, DEAD_KEY_PART), letter.queue,
+    return bool(await _run_script(
+        redis, _REQUEUE, _key(namespace, DEAD_KEY_PART), letter.queue,
         _key(namespace, JOB_KEY_PART, job_id), _key(namespace, RESULT_KEY_PART, job_id),
         letter.raw, data, 1 if job_id else 0))
 
@@ -1951,6 +1951,11 @@ if ARGV[3] == '1' then
 end
 return 1
 """
+
+_STATE = _script(_STATE_SCRIPT, 3)
+_ABORT = _script(_ABORT_SCRIPT, 3)
+_MOVE_DUE = _script(_MOVE_DUE_SCRIPT, 1)
+_REQUEUE = _script(_REQUEUE_SCRIPT, 4)
 
 
 # ──────────────────────────────────────────────────────────────────────── execute side ──
@@ -3092,8 +3097,8 @@ class BaseWorker(RedisMixin):
     async def _move_due(self, redis: aioredis.Redis) -> int | None:
         """Move due deferred jobs to their queues; return when the next one is due (ms)."""
         while True:
-            moved, head = await redis.eval(
-                _MOVE_DUE_SCRIPT, 1, _key(self.namespace, DEFERRED_KEY_PART),
+            moved, head = await _run_script(
+                redis, _MOVE_DUE, _key(self.namespace, DEFERRED_KEY_PART),
                 int(time.time() * 1000), MAX_POP_BATCH, _key(self.namespace, JOB_KEY_PART))
             if moved:
                 work_logger.debug('moved %d deferred job(s) to their queues', moved)

@@ -1884,6 +1884,31 @@ async def test_results_of_jobs_enqueued_while_listening_cost_no_command(settings
     assert not {'get', 'exists', 'subscribe', 'unsubscribe'} & set(calls), calls
 
 
+async def test_waiters_and_aborts_survive_a_lost_pubsub_connection(settings, redis,
+                                                                    start_worker):
+    await start_worker(settings)
+    async with Tries(redis_settings=settings) as actor:
+        await redis.rpush(gate_key(), 'x')
+        assert await (await actor.gated('warm')).result(timeout=10) == 'warm'
+        await wait_for(lambda: actor._listener.reply_ready)
+        own = await actor.gated('own')                      # waits on the reply channel
+        other = actor.job((await actor.gated('other')).id)  # waits on its own channel
+        waiters = [asyncio.create_task(h.result(timeout=20)) for h in (own, other)]
+        await wait_for(lambda: len(actor._listener.channels) == 1)
+        await asyncio.sleep(0.1)
+        # both pub/sub connections, our listener's and the worker's, are dropped
+        killed = await redis.execute_command('CLIENT', 'KILL', 'TYPE', 'pubsub')
+        assert killed == 2
+        await redis.rpush(gate_key(), 'a', 'b')
+        assert sorted(await asyncio.gather(*waiters)) == ['other', 'own']
+        # the worker listens for aborts again
+        running = await actor.gated('stuck')
+        await wait_for(lambda: _equals(running.status, JobStatus.IN_PROGRESS))
+        await wait_for(lambda: _equals(lambda: redis.pubsub_numsub('arq:abort'),
+                                       [(b'arq:abort', 1)]))
+        assert await running.abort(timeout=10)
+
+
 async def test_result_of_a_job_that_ended_before_the_wait(settings, redis, start_worker):
     async with Recorder(redis_settings=settings) as actor:
         handle = await actor.add(1, 1)
