@@ -1344,20 +1344,24 @@ class JobHandle:
             raise JobNotFound(
                 f'job {self.id} {self.function} keeps no result (keep_result=0), so there is '
                 f'none to wait for', job_id=self.id, function=self.function or '')
-        redis = await self.actor.get_redis()
-        if self.actor._listener is None:
-            self.actor._listener = _ResultListener(redis, self.actor.namespace)
-        try:
-            data = self._record or await self.actor._listener.wait(self.id, timeout, self)
-        except TimeoutError:
-            raise TimeoutError(f'job {self.id} {self.function or ""} gave no result within '
-                               f'{timeout}s') from None
+        data = await self._wait_record(timeout)
         if data is None:
             raise JobNotFound(
                 f'job {self.id} not found: never enqueued here, or it ended and its result '
                 f'expired or was not kept (keep_result=0)', job_id=self.id,
                 function=self.function or '')
         return _record_outcome(_unpack(data))
+
+    async def _wait_record(self, timeout: float | None) -> bytes | None:
+        # the job's result record once it ends (even if not kept), None if unknown
+        redis = await self.actor.get_redis()
+        if self.actor._listener is None:
+            self.actor._listener = _ResultListener(redis, self.actor.namespace)
+        try:
+            return self._record or await self.actor._listener.wait(self.id, timeout, self)
+        except TimeoutError:
+            raise TimeoutError(f'job {self.id} {self.function or ""} gave no result within '
+                               f'{timeout}s') from None
 
     async def status(self) -> JobStatus:
         """Where the job is now: deferred, queued, in progress, complete or not found."""
@@ -1384,7 +1388,7 @@ class JobHandle:
         job = Job.decode(payload)
         return JobInfo(self.id, status, function=f'{job.class_name}.{job.func_name}',
                        args=job.args, kwargs=job.kwargs,
-                       queue=queue_key.decode().rpartition(QUEUE_KEY_PART)[2],
+                       queue=_queue_name(queue_key.decode()),
                        enqueued_at=_utc(job.queued_at), tries=job.job_try)
 
     async def abort(self, timeout: float | None = 5) -> bool:
@@ -1404,7 +1408,7 @@ class JobHandle:
             _key(ns, ABORT_CHANNEL_PART), _key(ns, WAKE_CHANNEL_PART))
         if state == b'removed':
             queue_key, _, data = payload.partition(b'\n')
-            job = Job.decode(data, queue=queue_key.decode().rpartition(QUEUE_KEY_PART)[2])
+            job = Job.decode(data, queue=_queue_name(queue_key.decode()))
             record = _result_record(job, DatetimeJob, kind='aborted', ok=False, started=None,
                                     reason='aborted before it started')
             async with redis.pipeline(transaction=True) as pipe:
@@ -1418,12 +1422,10 @@ class JobHandle:
         if state != b'running':
             return False
         try:
-            await self.result(timeout=timeout)
-        except JobAborted:
-            return True
-        except (JobError, TimeoutError):
-            pass
-        return False
+            data = await self._wait_record(timeout)  # published even with keep_result=0
+        except TimeoutError:
+            return False
+        return data is not None and _unpack(data).get('kind') == 'aborted'
 
     async def _state(self) -> tuple[JobStatus, bytes | None]:
         redis = await self.actor.get_redis()
@@ -1496,6 +1498,11 @@ def _as_timestamp(name: str, value: Any, now: float, relative: bool | None = Non
     expected = {True: 'seconds >= 0 or a timedelta', False: 'a datetime',
                 None: 'seconds >= 0, a timedelta or a datetime'}[relative]
     raise ConfigurationError(f'{name} must be {expected}, not {value!r}')
+
+
+def _queue_name(queue_key: str) -> str:
+    # 'arq:q:dft' -> 'dft' (the queue's name may hold colons, the namespace should not)
+    return queue_key.partition(':' + QUEUE_KEY_PART)[2] or queue_key
 
 
 def _utc(ms: int | None) -> datetime.datetime | None:
@@ -1583,13 +1590,13 @@ class _ResultListener:
     worker also publishes their end there (``id\\n record``). Waiting for such a job
     costs no command at all: the listener keeps a weak reference to its handle and puts
     the record on it, even before anyone waits. Any other job (a handle rebuilt from an
-    id, or enqueued before the listener started) is awaited on its own ``done``
-    channel: a pump task sends
-    SUBSCRIBE and UNSUBSCRIBE in batches and, once Redis confirmed a subscription, looks
-    the job up once (result key, job key) in one pipeline for all channels confirmed
-    since; the reader hands each published record to the channel's waiters. A late
-    confirmation of an old SUBSCRIBE must not count as ours (the channel may have been
-    unsubscribed in between), hence ``confirms_due``.
+    id, or enqueued before the listener started, or any job after a reconnect, since
+    replies may have been lost) is awaited on its own ``done`` channel: a pump task
+    sends SUBSCRIBE and UNSUBSCRIBE in batches and, once Redis confirmed a subscription,
+    looks the job up once (result key, job key) in one pipeline for all channels
+    confirmed since; the reader hands each published record to the channel's waiters.
+    A late confirmation of an old SUBSCRIBE must not count as ours (the channel may
+    have been unsubscribed in between), hence ``confirms_due``.
     """
 
     def __init__(self, redis: aioredis.Redis, namespace: str) -> None:
@@ -1762,6 +1769,11 @@ class _ResultListener:
                 for channel in self.channels.values():
                     channel.confirms_due = 1
                 self.reply_ready = False
+                # a reply may have been lost: those handles wait on their own channel,
+                # which looks the job up after subscribing
+                for handle in list(self._handles.values()):
+                    handle._reply = None
+                self._handles.clear()
                 for futures in self._replies.values():
                     for future in futures:
                         if not future.done():
@@ -1806,7 +1818,7 @@ class DeadLetter(NamedTuple):
     def job(self) -> Job | None:
         """The decoded job, or None when the payload cannot be decoded."""
         try:
-            return Job.decode(self.data, queue=self.queue.rpartition(QUEUE_KEY_PART)[2])
+            return Job.decode(self.data, queue=_queue_name(self.queue))
         except JobDecodeError:
             return None
 

@@ -267,6 +267,12 @@ class Tries(Actor):
         await self._record(f'{tag}:{current_job().job_try}')
         return tag
 
+    @concurrent(keep_result=0)
+    async def forget_slowly(self, seconds):
+        redis = await self.get_redis()
+        await redis.rpush(started_key(self.namespace), 'forget_slowly')
+        await asyncio.sleep(seconds)
+
     @concurrent(retry_on_timeout=True, max_tries=2)
     async def stubborn(self, tag, seconds):
         await self._record(f'{tag}:{current_job().job_try}')
@@ -2034,6 +2040,35 @@ async def test_abort_a_running_job(settings, redis, start_worker, caplog):
     assert any(re.fullmatch(rf'dft  aborted after +\d+\.\d{{3}}s ■ {HEX6} Recorder.sleep\(30, '
                             r"'long'\)", m) for m in job_messages(caplog))
     assert await results(redis) == ['add:2']
+
+
+async def test_abort_a_running_job_that_keeps_no_result(settings, redis, start_worker):
+    worker, _ = await start_worker(settings)
+    async with Tries(redis_settings=settings) as actor:
+        handle = await actor.forget_slowly(30)
+        await wait_started(redis, 1)
+        assert await handle.abort(timeout=5)
+    assert worker.jobs_aborted == 1
+    assert await redis.keys('arq:result:*') == []
+
+
+class OddQueues(Actor):
+    queues = ('aq:x', 'dft')
+
+    @concurrent('aq:x')
+    async def odd(self):
+        return 'odd'
+
+
+async def test_info_and_dead_letters_name_a_queue_with_a_colon(settings, redis):
+    async with OddQueues(redis_settings=settings) as actor:
+        handle = await actor.odd()
+        assert (await handle.info()).queue == 'aq:x'
+        await redis.rpush('arq:q:aq:x', Job('OddQueues', 'nope').encode())
+        await run_burst(settings, shadows=[OddQueues])
+        assert await handle.result(timeout=1) == 'odd'
+        [letter] = await actor.dead_letters()
+    assert letter.job.queue == 'aq:x' and letter.queue == 'arq:q:aq:x'
 
 
 async def test_abort_of_a_finished_job_says_no(settings, redis, start_worker):
