@@ -1702,24 +1702,23 @@ class _ResultListener:
                 self._wake.set()
 
     async def _send_ops(self) -> None:
+        # consecutive subscribes go in one command, as do unsubscribes; order is kept, and
+        # ops leave the list only once sent, so that a Redis error loses none
         while self._ops:
-            ops, self._ops = self._ops, []
-            # consecutive subscribes go in one command, as do unsubscribes; order is kept
-            i = 0
-            while i < len(ops):
-                j = i
-                while j < len(ops) and ops[j][0] == ops[i][0]:
-                    j += 1
-                names = [name for _, name in ops[i:j]]
-                if ops[i][0]:
-                    names = [n for n in names if n in self.channels or n == self.reply_name]
-                    if names:
-                        await self._subscribe(names)
-                else:
-                    names = [n for n in names if n not in self.channels]
-                    if names and self.pubsub is not None:
-                        await self.pubsub.unsubscribe(*names)
-                i = j
+            subscribe = self._ops[0][0]
+            j = 1
+            while j < len(self._ops) and self._ops[j][0] == subscribe:
+                j += 1
+            names = [name for _, name in self._ops[:j]]
+            if subscribe:
+                names = [n for n in names if n in self.channels or n == self.reply_name]
+                if names:
+                    await self._subscribe(names)
+            else:
+                names = [n for n in names if n not in self.channels]
+                if names and self.pubsub is not None:
+                    await self.pubsub.unsubscribe(*names)
+            del self._ops[:j]
 
     async def _subscribe(self, names: list[bytes]) -> None:
         if self.pubsub is None:
@@ -1744,12 +1743,16 @@ class _ResultListener:
         if not names:
             return
         prefix = len(_key(self.namespace, DONE_CHANNEL_PART))
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for name in names:
-                job_id = name[prefix:].decode()
-                pipe.get(_key(self.namespace, RESULT_KEY_PART, job_id))
-                pipe.exists(_key(self.namespace, JOB_KEY_PART, job_id))
-            found = await pipe.execute()
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for name in names:
+                    job_id = name[prefix:].decode()
+                    pipe.get(_key(self.namespace, RESULT_KEY_PART, job_id))
+                    pipe.exists(_key(self.namespace, JOB_KEY_PART, job_id))
+                found = await pipe.execute()
+        except BaseException:
+            self._checks[:0] = names
+            raise
         for i, name in enumerate(names):
             record, pending = found[2 * i], found[2 * i + 1]
             if record is not None or not pending:
