@@ -2231,19 +2231,25 @@ class Drain:
             free = await self._wait_for_slots()
             if not self.running:
                 break
+            want = min(free, MAX_POP_BATCH)
             try:
-                groups = await self._pop(pop_keys, [min(free, MAX_POP_BATCH)])
+                groups = await self._pop(pop_keys, [want])
             except _REDIS_DOWN as exc:
                 await backoff.wait(exc)
                 continue
             backoff.reset()
             if groups:
+                popped = 0
                 for group in groups:
                     queue = raw_queues[group[0] - 1]
+                    popped += len(group) - 1
                     for i in range(1, len(group)):
                         yield RawJob(queue, group[i])
-                continue
-            if self.burst_mode and not self.tasks:
+                # fewer than asked: the queues were empty a moment ago, so (unless a
+                # burst must see them empty to stop) wait for the next job, not pop
+                if popped >= want or self.burst_mode or not self.running:
+                    continue
+            elif self.burst_mode and not self.tasks:
                 break
             await self._wait_for_jobs(pop_timeout, backoff)
 
@@ -2442,7 +2448,9 @@ class Drain:
                     self.redis.blmove(q, q, pop_timeout, 'LEFT', 'LEFT'))
         self._slot_freed.clear()
         extra = [asyncio.ensure_future(self._stopped.wait())]
-        if self.tasks:
+        if self.tasks and self.burst_mode:
+            # a burst ends once the queues are empty and the last task is done; otherwise
+            # a freed slot needs no pop: the waits above say when a job comes
             extra.append(asyncio.ensure_future(self._slot_freed.wait()))
         try:
             await asyncio.wait([*self._waiters.values(), *extra], timeout=pop_timeout + 1,

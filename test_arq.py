@@ -1915,6 +1915,23 @@ async def test_waiters_and_aborts_survive_a_lost_pubsub_connection(settings, red
         assert await running.abort(timeout=10)
 
 
+async def test_a_call_on_an_idle_worker_costs_three_scripts_and_no_polling(settings, redis,
+                                                                           start_worker):
+    await start_worker(settings)
+    async with Recorder(redis_settings=settings) as actor:
+        assert await (await actor.add(0, 0)).result(timeout=10) == 0
+        await wait_for(lambda: actor._listener.reply_ready)
+        await redis.config_resetstat()
+        for i in range(20):
+            assert await (await actor.echo(i)).result(timeout=10) == [(i,), {}]
+        stats = await redis.info('commandstats')
+    calls = {k.removeprefix('cmdstat_'): v['calls'] for k, v in stats.items()}
+    # per call: the enqueue, one pop and one acknowledgement (all scripts), and one
+    # blocking wait; a partial pop proves the queues empty, so no second pop follows
+    assert calls['evalsha'] == 3 * 20, calls
+    assert calls['blmove'] <= 20 + 3, calls
+
+
 async def test_result_of_a_job_that_ended_before_the_wait(settings, redis, start_worker):
     async with Recorder(redis_settings=settings) as actor:
         handle = await actor.add(1, 1)
