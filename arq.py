@@ -1226,10 +1226,11 @@ def _first_time(choices: list[Iterable[int]], after: tuple[int, ...] | None,
 #   retry instead rewrites the job key with the next try's payload and re-queues or
 #   defers it; a job that used up its tries also goes to the dead letters.
 # - ``result()`` waits without polling: each actor keeps one pub/sub connection (its
-#   ``_ResultListener``) subscribed to the ``done`` channel of every job someone awaits,
-#   so a thousand waiters cost one connection. Once Redis confirms a subscription, one
-#   pipelined look at the result and job keys closes the race with a job that ended
-#   before we subscribed.
+#   ``_ResultListener``), so a thousand waiters cost one connection. Once it listens,
+#   the jobs the actor enqueues carry its reply token and their ends are also published
+#   on ``<ns>:reply:<token>``: waiting for them costs no command. Other jobs are awaited
+#   on their ``done`` channel; once Redis confirms that subscription, one pipelined look
+#   at the result and job keys closes the race with a job that ended before.
 # - Status is read atomically by ``_STATE_SCRIPT``: a kept result means complete; else
 #   the job key's absence means not found; else deferred if in the sorted set, queued if
 #   ``LPOS`` finds the payload in its queue, in progress otherwise (in some in-flight
@@ -2379,6 +2380,8 @@ class Drain:
                                       _describe(job))
         except asyncio.CancelledError:
             outcome = 'cancelled'
+            if inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) == 'CORO_CREATED':
+                coro.close()  # cancelled before it started: it will never run
             raise
         except _Reported as exc:
             outcome, commands = exc.outcome, exc.commands
@@ -2922,10 +2925,17 @@ class BaseWorker(RedisMixin):
         Returns (or raises, in a ``_Reported``, for jobs that did not complete) the
         commands that record its result, sent with its acknowledgement.
         """
+        settings = self._lifecycle.get((job.class_name, job.func_name), _NO_SETTINGS)
+        if self._abort_memory and self._abort_memory.pop(job.id, None) is not None:
+            # aborted after the pop, before this task ran: a cancel then would have hit
+            # the drain's task before this code, and nothing would record the abort
+            raise _Reported('aborted', self._finish(job, settings, None, kind='aborted', ok=False,
+                                                    reason='aborted before it started'))
         started_at = time.time()
         if jobs_logger.isEnabledFor(logging.INFO):
             self.log_job_start(started_at, job)
-        settings = self._lifecycle.get((job.class_name, job.func_name), _NO_SETTINGS)
+        # from here until the end, an abort may cancel this task (see _on_abort)
+        self._running[job.id] = asyncio.current_task()  # type: ignore[assignment]
         token = _current_job.set(job)
         cm = None
         try:
@@ -2975,6 +2985,7 @@ class BaseWorker(RedisMixin):
                                                    ok=False, exc=exc)) from exc
         finally:
             _current_job.reset(token)
+            self._running.pop(job.id, None)
         if jobs_logger.isEnabledFor(logging.INFO):
             self.log_job_result(started_at, result, job)
         return self._finish(job, settings, started_at, kind='value', ok=True, value=result)
@@ -3052,20 +3063,11 @@ class BaseWorker(RedisMixin):
                                         reason='not started before it expired'))
             drain.jobs_expired += 1
             return
-        if self._abort_memory and self._abort_memory.pop(job.id, None) is not None:
-            drain.ack(raw, self._finish(job, self._lifecycle[(job.class_name, job.func_name)],
-                                        None, kind='aborted', ok=False,
-                                        reason='aborted before it started'))
-            drain.jobs_aborted += 1
-            return
         func, actor, timeout = target
         if job.timeout_seconds is not None:
             timeout = job.timeout_seconds
-        task = drain.add(self.run_job(job, func, timeout), raw, actor.re_enqueue_jobs,
-                         timeout_seconds=None)
-        job_id = job.id
-        self._running[job_id] = task
-        task.add_done_callback(lambda _task: self._running.pop(job_id, None))
+        drain.add(self.run_job(job, func, timeout), raw, actor.re_enqueue_jobs,
+                  timeout_seconds=None)
 
     def _reject(self, drain: Drain, raw: RawJob, reason: str,
                 commands: Iterable[tuple[Any, ...]] = ()) -> None:
@@ -3085,7 +3087,11 @@ class BaseWorker(RedisMixin):
         self._queue_keys = {name: key for key, name in self._queue_names.items()}
 
     def _on_abort(self, job_id: str) -> None:
+        # only a task inside run_job is in _running: one created but not started yet
+        # would be cancelled before run_job could record the abort
         task = self._running.get(job_id)
+        work_logger.debug('abort of job %s: %s', job_id,
+                          'cancelling it' if task is not None else 'not running here')
         if task is not None:
             self._aborting.add(job_id)
             task.cancel()

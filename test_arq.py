@@ -2059,6 +2059,32 @@ async def test_abort_a_running_job(settings, redis, start_worker, caplog):
     assert await results(redis) == ['add:2']
 
 
+class AbortOnAdd(Drain):
+    """Delivers an abort for each job just after its task is created, before it runs."""
+
+    worker: BaseWorker | None = None
+
+    def add(self, coro, job=None, re_enqueue=False, **kwargs):
+        task = super().add(coro, job, re_enqueue, **kwargs)
+        AbortOnAdd.worker._on_abort(Job.decode(job.data).id)
+        return task
+
+
+async def test_abort_between_pop_and_start_is_recorded(settings, redis):
+    async with Recorder(redis_settings=settings) as actor:
+        handle = await actor.add(1, 2, _job_id='abort-me')
+        worker = Worker(burst=True, redis_settings=settings, drain_class=AbortOnAdd)
+        AbortOnAdd.worker = worker
+        try:
+            await asyncio.wait_for(worker.run(), 15)
+        finally:
+            await worker.close()
+        with pytest.raises(JobAborted, match='aborted before it started'):
+            await handle.result(timeout=1)
+    assert (worker.jobs_aborted, worker.jobs_complete) == (1, 0)
+    assert await results(redis) == [] and await arq_keys(redis) == []
+
+
 async def test_abort_a_running_job_that_keeps_no_result(settings, redis, start_worker):
     worker, _ = await start_worker(settings)
     async with Tries(redis_settings=settings) as actor:
