@@ -2274,6 +2274,8 @@ class Drain:
         task = asyncio.create_task(self._run(coro, job, re_enqueue, timeout_seconds))
         self.tasks.add(task)
         task.add_done_callback(self._task_done)
+        if inspect.iscoroutine(coro):
+            task.add_done_callback(lambda done: self._check_started(done, coro))
         return task
 
     def dead_letter(self, job: RawJob, reason: str,
@@ -2380,8 +2382,6 @@ class Drain:
                                       _describe(job))
         except asyncio.CancelledError:
             outcome = 'cancelled'
-            if inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) == 'CORO_CREATED':
-                coro.close()  # cancelled before it started: it will never run
             raise
         except _Reported as exc:
             outcome, commands = exc.outcome, exc.commands
@@ -2418,6 +2418,13 @@ class Drain:
         if self.raise_task_exception and self.task_exception is None:
             self.task_exception = exc
             self.stop()
+
+    def _check_started(self, task: asyncio.Task[None], coro: Any) -> None:
+        # a task cancelled before its first step never ran _run, not even its finally:
+        # its job stays in flight, and finish() puts it back on its queue
+        if task.cancelled() and inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
+            coro.close()
+            self.jobs_re_enqueued += 1
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
         self.tasks.discard(task)

@@ -2085,6 +2085,21 @@ async def test_abort_between_pop_and_start_is_recorded(settings, redis):
     assert await results(redis) == [] and await arq_keys(redis) == []
 
 
+async def test_drain_puts_back_a_job_cancelled_before_it_started(redis):
+    await redis.rpush('q', b'job')
+    ran = []
+
+    async def work():
+        ran.append(1)
+
+    async with Drain(redis=redis, burst_mode=True) as drain:
+        async for raw in drain.iter('q'):
+            drain.add(work(), raw)
+            drain.finish_now()  # cancels the task before it ran
+    assert ran == [] and drain.jobs_re_enqueued == 1
+    assert await redis.lrange('q', 0, -1) == [b'job']
+
+
 async def test_abort_a_running_job_that_keeps_no_result(settings, redis, start_worker):
     worker, _ = await start_worker(settings)
     async with Tries(redis_settings=settings) as actor:
