@@ -21,8 +21,9 @@ Map of this module, in the order a job lives through it:
 
 1. constants, exceptions, settings and the Redis connection (``RedisSettings``)
 2. encoding: ``Job`` and ``DatetimeJob`` (the wire format is written down once, there)
-3. the enqueue side: ``Actor``, ``concurrent``, ``JobHandle``; ``cron`` and ``next_cron``
-   (with the clock-change policy)
+3. the enqueue side: ``Actor``, ``concurrent``, ``cron`` and ``next_cron`` (with
+   the clock-change policy), then job handles and results (``JobHandle``,
+   ``Retry``, dead letters), with the job's life in Redis at their head
 4. the execute side: ``Drain`` (with its theory of operation) and ``BaseWorker``
 5. the process side: pre-fork, signals, exit codes
 6. helpers: time, logging (``default_log_config``, ``ColourHandler``), testing
@@ -39,6 +40,10 @@ Known limitations:
   the event loop was blocked for longer than ``lease_ms`` may be handed out twice.
 - A burst worker does not wait for the leases of workers that just died: their jobs
   come back when those leases end, for the next worker to run.
+- A job put back from a dead worker's in-flight list does not count a try, and an
+  abort published while its worker dies is lost (see the TODO at ``_LEASE_SCRIPT``).
+- A queued job's payload is stored twice (queue and ``<ns>:job:<id>``), and status
+  ``queued`` costs an ``LPOS`` over its queue.
 """
 
 from __future__ import annotations
@@ -47,8 +52,12 @@ import argparse
 import asyncio
 import bisect
 import contextlib
+import contextvars
 import ctypes
+import dataclasses
 import datetime
+import enum
+import hashlib
 import importlib
 import importlib.util
 import inspect
@@ -64,6 +73,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
@@ -71,9 +82,9 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import msgpack
 from redis import asyncio as aioredis
-from redis.asyncio.retry import Retry
+from redis.asyncio.retry import Retry as RedisRetry
 from redis.backoff import NoBackoff
-from redis.exceptions import AuthenticationError, RedisError, ResponseError
+from redis.exceptions import AuthenticationError, NoScriptError, RedisError, ResponseError
 from redis.exceptions import ConnectionError as RedisConnectionError_
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -82,11 +93,13 @@ __version__ = '1.0.0a1'
 __all__ = [
     # settings and errors
     'ArqError', 'ConfigurationError', 'ConnectionFailed', 'JobSerialisationError',
-    'JobDecodeError', 'StopJob', 'RedisSettings', 'RedisMixin',
+    'JobDecodeError', 'StopJob', 'Retry', 'JobError', 'JobFailed', 'JobTimedOut', 'JobStopped',
+    'JobAborted', 'JobExpired', 'JobNotFound', 'RedisSettings', 'RedisMixin',
     # encoding
     'Job', 'DatetimeJob',
     # enqueue side
-    'Actor', 'concurrent', 'cron', 'next_cron', 'JobHandle',
+    'Actor', 'concurrent', 'cron', 'next_cron', 'JobHandle', 'JobStatus', 'JobInfo',
+    'current_job', 'DeadLetter', 'dead_letters', 'requeue_dead',
     # execute side
     'Drain', 'RawJob', 'BaseWorker',
     # process side and command line
@@ -112,6 +125,15 @@ INFLIGHT_KEY_PART = 'inflight:'
 LEASE_KEY_PART = 'lease:'
 WORKERS_KEY_PART = 'workers'
 DEAD_KEY_PART = 'dead'
+#: a pending job's record (its queue key and payload), a kept result, the deferred set
+JOB_KEY_PART = 'job:'
+RESULT_KEY_PART = 'result:'
+DEFERRED_KEY_PART = 'deferred'
+#: pub/sub channels: a job's end (``done:<id>``), aborts, and deferred jobs falling due
+DONE_CHANNEL_PART = 'done:'
+REPLY_CHANNEL_PART = 'reply:'
+ABORT_CHANNEL_PART = 'abort'
+WAKE_CHANNEL_PART = 'wake'
 HEALTH_KEY_PART = 'health-check'
 CRON_KEY_PART = 'cron:'
 #: how long the claim on one cron run lives: longer than any worker lags behind another
@@ -126,6 +148,11 @@ MAX_POP_BATCH = 500
 MAX_CONNECTIONS = 10_000
 #: the longest job id a worker accepts (ids are logged, so they must stay readable)
 MAX_JOB_ID_LENGTH = 200
+#: seconds a result is kept, and tries a job gets, unless the worker or function says
+DEFAULT_KEEP_RESULT = 3600
+DEFAULT_MAX_TRIES = 5
+#: seconds a worker remembers an abort for a job it is not (yet) running
+ABORT_MEMORY = 60
 #: exit codes of the control process
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_WORK_PROCESS_FAILED = 0, 1, 2, 3
 
@@ -163,6 +190,66 @@ class StopJob(ArqError):
     def __init__(self, reason: str = '', warning: bool = False) -> None:
         super().__init__(reason)
         self.warning = warning
+
+
+class Retry(ArqError):
+    """Raise inside a job to run it again later, as its next try (up to ``max_tries``).
+
+    Args:
+        defer: seconds (or a ``timedelta``) to wait before the next try; at once if None.
+    """
+
+    def __init__(self, defer: float | datetime.timedelta | None = None) -> None:
+        seconds = defer.total_seconds() if isinstance(defer, datetime.timedelta) else defer
+        if seconds is not None and (not isinstance(seconds, int | float) or seconds < 0):
+            raise ConfigurationError(
+                f'Retry defer must be seconds >= 0, a timedelta or None, not {defer!r}')
+        super().__init__(f'retry in {seconds or 0:0.3f}s')
+        self.defer_seconds: float = seconds or 0
+
+
+class JobError(ArqError):
+    """A job did not give a result: why is the subclass; ``job_id`` and ``function`` say which.
+
+    Args:
+        message: the explanation.
+        job_id, function: the job (``'Actor.method'``).
+    """
+
+    def __init__(self, message: str, *, job_id: str = '', function: str = '') -> None:
+        super().__init__(message)
+        self.job_id, self.function = job_id, function
+
+
+class JobFailed(JobError):
+    """The job raised: ``exc_type`` is the remote exception's type name, ``exc_message`` its
+    message and ``remote_traceback`` the formatted traceback from the worker."""
+
+    def __init__(self, message: str, *, job_id: str = '', function: str = '',
+                 exc_type: str = '', exc_message: str = '', remote_traceback: str = '') -> None:
+        super().__init__(message, job_id=job_id, function=function)
+        self.exc_type, self.exc_message = exc_type, exc_message
+        self.remote_traceback = remote_traceback
+
+
+class JobTimedOut(JobFailed):
+    """The job ran past its timeout and was cancelled."""
+
+
+class JobStopped(JobError):
+    """The job raised ``StopJob``: it ended cleanly without a value; ``reason`` says why."""
+
+
+class JobAborted(JobError):
+    """The job was aborted (``JobHandle.abort()``) before or while it ran."""
+
+
+class JobExpired(JobError):
+    """The job was not started before its ``_expires`` time, so it never ran."""
+
+
+class JobNotFound(JobError, LookupError):
+    """No such job: never enqueued, its result expired, or it keeps none (keep_result=0)."""
 
 
 # ─────────────────────────────────────────────────────────── settings and connection ──
@@ -341,7 +428,7 @@ class RedisSettings:
             'socket_keepalive': True,
             # arq decides itself what to retry: a blind retry of a pop script could
             # take a second batch while the reply to the first was lost
-            'retry': Retry(NoBackoff(), 0),
+            'retry': RedisRetry(NoBackoff(), 0),
             'decode_responses': False,
             'max_connections': self.max_connections,
         }
@@ -482,12 +569,16 @@ def _key(namespace: str, *parts: str) -> str:
 #
 # A job on the wire is one msgpack array:
 #
-#     [id, queued_at_ms, class_name, func_name, args, kwargs]
+#     [id, queued_at_ms, class_name, func_name, args, kwargs, options]
 #
-# id is 32 hex characters, queued_at_ms an int (ms since the epoch, UTC), args an array
-# and kwargs a map with string keys. Types msgpack lacks travel as ext types (codes
-# below); every decoder knows every code, so a plain Job can read what a DatetimeJob
-# wrote. Later fields may be appended; decoders ignore what they do not know.
+# id is 32 hex characters (or the caller's ``_job_id``), queued_at_ms an int (ms since
+# the epoch, UTC), args an array and kwargs a map with string keys. options, a map, is
+# left out when empty; its keys are ``try`` (this run's try number, from 1),
+# ``max_tries``, ``timeout`` (seconds, float), ``expires`` (ms since the epoch) and
+# ``reply`` (the token of the reply channel of the actor that enqueued it, if it listens).
+# Types msgpack lacks travel as ext types (codes below); every decoder knows every code,
+# so a plain Job can read what a DatetimeJob wrote. Later fields may be appended, and
+# later keys added to options; decoders ignore what they do not know.
 
 EXT_SET, EXT_FROZENSET, EXT_TUPLE, EXT_DATETIME, EXT_DATE = 1, 2, 3, 4, 5
 
@@ -520,9 +611,15 @@ class Job:
         job_id: 32 hex characters, random when not given.
         queued_at: ms since the epoch, now when not given.
         queue: the queue's name (not part of the payload; set when popped).
+        job_try: which try this run is, counted from 1.
+        max_tries, timeout_seconds: override the function's and worker's settings.
+        expires_ms: ms since the epoch after which the job must not start.
+        reply: the reply channel token of the actor awaiting results (see
+            ``_ResultListener``).
     """
 
-    __slots__ = ('id', 'queued_at', 'class_name', 'func_name', 'args', 'kwargs', 'queue')
+    __slots__ = ('id', 'queued_at', 'class_name', 'func_name', 'args', 'kwargs', 'queue',
+                 'job_try', 'max_tries', 'timeout_seconds', 'expires_ms', 'reply')
 
     def __init__(
         self,
@@ -534,6 +631,11 @@ class Job:
         job_id: str | None = None,
         queued_at: int | None = None,
         queue: str | None = None,
+        job_try: int = 1,
+        max_tries: int | None = None,
+        timeout_seconds: float | None = None,
+        expires_ms: int | None = None,
+        reply: str | None = None,
     ) -> None:
         self.class_name = class_name
         self.func_name = func_name
@@ -542,6 +644,11 @@ class Job:
         self.id = job_id or secrets.token_hex(16)
         self.queued_at = queued_at if queued_at is not None else int(time.time() * 1000)
         self.queue = queue
+        self.job_try = job_try
+        self.max_tries = max_tries
+        self.timeout_seconds = timeout_seconds
+        self.expires_ms = expires_ms
+        self.reply = reply
 
     def encode(self) -> bytes:
         """Return the payload to push.
@@ -550,12 +657,17 @@ class Job:
             JobSerialisationError: an argument msgpack cannot carry, naming the function
                 and the type.
         """
+        fields = [self.id, self.queued_at, self.class_name, self.func_name, list(self.args),
+                  self.kwargs]
+        options = {k: v for k, v in (('try', self.job_try), ('max_tries', self.max_tries),
+                                     ('timeout', self.timeout_seconds),
+                                     ('expires', self.expires_ms), ('reply', self.reply))
+                   if v is not None and not (k == 'try' and v == 1)}
+        if options:
+            fields.append(options)
         try:
-            return msgpack.packb(
-                [self.id, self.queued_at, self.class_name, self.func_name, list(self.args),
-                 self.kwargs],
-                default=self._default, strict_types=True, use_bin_type=True, datetime=False,
-            )
+            return msgpack.packb(fields, default=self._default, strict_types=True,
+                                 use_bin_type=True, datetime=False)
         except OverflowError as exc:  # msgpack's own message names no type
             raise JobSerialisationError(
                 f'cannot encode arguments of {self.class_name}.{self.func_name}: an int '
@@ -592,8 +704,17 @@ class Job:
                 and 0 <= queued_at < 2**53):
             raise JobDecodeError(
                 f'payload has a bad id or enqueue time: {truncate(repr(fields[:2]))}')
+        # options written by a later version, or of a type we do not expect, are ignored
+        options = fields[6] if len(fields) > 6 and isinstance(fields[6], dict) else {}
+        job_try, max_tries = options.get('try'), options.get('max_tries')
+        timeout, expires = options.get('timeout'), options.get('expires')
+        reply = options.get('reply')
         return cls(class_name, func_name, args, kwargs, job_id=job_id, queued_at=queued_at,
-                   queue=queue)
+                   queue=queue, job_try=job_try if isinstance(job_try, int) else 1,
+                   max_tries=max_tries if isinstance(max_tries, int) else None,
+                   timeout_seconds=timeout if isinstance(timeout, int | float) else None,
+                   expires_ms=expires if isinstance(expires, int) else None,
+                   reply=reply if isinstance(reply, str) else None)
 
     def short_ref(self) -> str:
         """The first six characters of the id, as logged."""
@@ -669,31 +790,27 @@ class DatetimeJob(Job):
 
 # ──────────────────────────────────────────────────────────────────────── enqueue side ──
 
-class JobHandle:
-    """What enqueueing returns: the job's id and queue, to find it again later."""
-
-    __slots__ = ('id', 'queue', 'function', 'result_value')
-
-    def __init__(self, job_id: str, queue: str, function: str,
-                 result_value: Any = None) -> None:
-        self.id, self.queue, self.function = job_id, queue, function
-        #: the return value, set only when the actor ran the job in-process
-        #: (``concurrency_enabled=False``)
-        self.result_value = result_value
-
-    def __repr__(self) -> str:
-        return f'<JobHandle {self.id} {self.function} queue={self.queue!r}>'
-
-
 class _Concurrent:
     """An actor method that enqueues a job when called; see ``concurrent``."""
 
-    def __init__(self, func: Callable[..., Awaitable[Any]], queue: str | None) -> None:
+    def __init__(self, func: Callable[..., Awaitable[Any]], queue: str | None, *,
+                 keep_result: float | None = None, max_tries: int | None = None,
+                 retry_on_timeout: bool = False) -> None:
         if not inspect.iscoroutinefunction(func):
             raise TypeError(
                 f'@concurrent needs a coroutine function (async def), not {func!r}')
+        if keep_result is not None and (not isinstance(keep_result, int | float)
+                                        or keep_result < 0):
+            raise ConfigurationError(
+                f'keep_result must be seconds >= 0 or None, not {keep_result!r}')
+        if max_tries is not None and (not isinstance(max_tries, int) or max_tries < 1):
+            raise ConfigurationError(f'max_tries must be an int >= 1 or None, not {max_tries!r}')
         self.func = func
         self.queue = queue
+        #: None: the worker's setting
+        self.keep_result = keep_result
+        self.max_tries = max_tries
+        self.retry_on_timeout = retry_on_timeout
         self.name = func.__name__
         self.__doc__ = func.__doc__
         self.__wrapped__ = func
@@ -716,13 +833,16 @@ class _BoundConcurrent:
     def __init__(self, method: _Concurrent, actor: Actor) -> None:
         self._method, self._actor = method, actor
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Awaitable[JobHandle]:
-        """Enqueue a job that calls this method; await it to get the job's handle."""
+    def __call__(self, *args: Any, **kwargs: Any) -> Awaitable[JobHandle | None]:
+        """Enqueue a job that calls this method; await it to get the job's handle.
+
+        ``_``-prefixed keyword arguments are options, as for ``Actor.enqueue_job``.
+        """
         return self._actor._enqueue(self._method.name, self._method.queue, args, kwargs)
 
     def defer(self, *args: Any, queue_name: str | None = None,
-              **kwargs: Any) -> Awaitable[JobHandle]:
-        """Enqueue, on ``queue_name`` if given, else the method's own queue."""
+              **kwargs: Any) -> Awaitable[JobHandle | None]:
+        """Enqueue, on ``queue_name`` if given, else the method's own queue (options too)."""
         return self._actor._enqueue(self._method.name, queue_name or self._method.queue,
                                     args, kwargs)
 
@@ -734,23 +854,33 @@ class _BoundConcurrent:
         return f'<bound concurrent {self._method.func.__qualname__} of {self._actor!r}>'
 
 
-def concurrent(func_or_queue: Callable[..., Awaitable[Any]] | str | None = None) -> Any:
+def concurrent(func_or_queue: Callable[..., Awaitable[Any]] | str | None = None, *,
+               keep_result: float | None = None, max_tries: int | None = None,
+               retry_on_timeout: bool = False) -> Any:
     """Mark an actor's coroutine method as a job: calling it enqueues and returns.
 
     Use bare, ``@concurrent``, to enqueue on the actor's default queue, or with a queue
     name, ``@concurrent('high')``. The result has ``.direct()`` (run now) and
     ``.defer(*args, queue_name=None, **kwargs)``.
 
+    Args:
+        keep_result: seconds to keep this job's result (0: none); the worker's if None.
+        max_tries: how many tries ``raise Retry`` gets; the worker's if None.
+        retry_on_timeout: a timed-out run is retried (as a try) instead of failing.
+
     Raises:
         TypeError: the decorated function is not ``async def``, or the argument is
             neither a function nor a queue name.
+        ConfigurationError: ``keep_result`` or ``max_tries`` out of range.
     """
+    options = {'keep_result': keep_result, 'max_tries': max_tries,
+               'retry_on_timeout': retry_on_timeout}
     if isinstance(func_or_queue, str):
-        return lambda func: _Concurrent(func, func_or_queue)
+        return lambda func: _Concurrent(func, func_or_queue, **options)
     if func_or_queue is None:
-        return lambda func: _Concurrent(func, None)
+        return lambda func: _Concurrent(func, None, **options)
     if callable(func_or_queue):
-        return _Concurrent(func_or_queue, None)
+        return _Concurrent(func_or_queue, None, **options)
     raise TypeError(f'@concurrent takes a function or a queue name, not {func_or_queue!r}')
 
 
@@ -783,6 +913,7 @@ class Actor(RedisMixin):
     #: names of the methods a worker may run, set per subclass
     _job_methods: ClassVar[frozenset[str]] = frozenset()
     _cron_jobs: ClassVar[frozenset[str]] = frozenset()
+    _keep_results: ClassVar[dict[str, float | None]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -801,6 +932,11 @@ class Actor(RedisMixin):
             if klass in Actor.__mro__:  # Actor, RedisMixin, object: never jobs
                 continue
             for attr, value in vars(klass).items():
+                if isinstance(value, _Concurrent) and (attr.startswith('_') or attr in reserved):
+                    # a worker would never run it: say so now, not by a dead letter later
+                    raise ConfigurationError(
+                        f'{cls.__name__}.{attr}: a job cannot be named {attr!r}, a private '
+                        f'name or one that Actor itself uses')
                 if attr.startswith('_') or attr in reserved or attr in names:
                     continue
                 if isinstance(value, _Concurrent):
@@ -818,6 +954,8 @@ class Actor(RedisMixin):
             n for n in names
             if isinstance(inspect.getattr_static(cls, n), _Concurrent)
             or inspect.iscoroutinefunction(inspect.getattr_static(cls, n)))
+        cls._keep_results = {n: getattr(inspect.getattr_static(cls, n), 'keep_result', None)
+                             for n in cls._job_methods}
         cls._cron_jobs = frozenset(  # _CronJob is defined below, before any subclass
             n for n in cls._job_methods if isinstance(inspect.getattr_static(cls, n), _CronJob))
 
@@ -835,6 +973,8 @@ class Actor(RedisMixin):
         if concurrency_enabled is not None:
             self.concurrency_enabled = concurrency_enabled
         self.queue_keys = {q: _key(self.namespace, self.QUEUE_PREFIX, q) for q in self.queues}
+        self._listener: _ResultListener | None = None
+        self._job_prefix = _key(self.namespace, JOB_KEY_PART)
 
     async def __aenter__(self) -> Actor:
         return self
@@ -847,18 +987,32 @@ class Actor(RedisMixin):
         return f'<{type(self).__name__} {self.name!r} {mode} {self.redis_settings.address}>'
 
     async def enqueue_job(self, func_name: str, *args: Any, queue: str | None = None,
-                          **kwargs: Any) -> JobHandle:
-        """Enqueue a call to one of this actor's job methods.
+                          **kwargs: Any) -> JobHandle | None:
+        """Enqueue a call to one of this actor's job methods; return its handle.
 
         Any ``@concurrent`` method or public coroutine method defined on the actor can be
-        named. One ``RPUSH``; nothing is written when the arguments cannot be encoded.
+        named. One round trip (one script); nothing is written when the arguments cannot
+        be encoded. Keyword arguments starting with ``_`` are options, not arguments:
+
+        - ``_job_id``: the job's id; while a job with this id is deferred, queued,
+          running or has a kept result, nothing is enqueued and None is returned.
+        - ``_defer_until`` (a datetime; naive means local time) or ``_defer_by``
+          (seconds or a timedelta): do not start before then.
+        - ``_expires`` (seconds or a timedelta from now, or a datetime): drop the job,
+          recorded as expired, if it has not started by then.
+        - ``_timeout``: seconds the job may run (overrides function and worker).
+        - ``_max_tries``: how many tries ``raise Retry`` gets.
 
         Raises:
-            ConfigurationError: the method is not a job of this actor, or the queue is
-                not one of its queues.
+            ConfigurationError: the method is not a job of this actor, the queue is not
+                one of its queues, or an option is unknown or out of range.
             JobSerialisationError: an argument cannot be encoded.
         """
         return await self._enqueue(func_name, queue, args, kwargs)
+
+    def job(self, job_id: str) -> JobHandle:
+        """A handle on the job ``job_id``, enqueued here or by any other process."""
+        return JobHandle(job_id, self)
 
     async def startup(self) -> None:
         """Run by the worker before it runs this actor's jobs (shadow mode only)."""
@@ -870,10 +1024,21 @@ class Actor(RedisMixin):
         """Close the Redis client if this actor owns it; run ``shutdown()`` if asked."""
         if shutdown:
             await self.shutdown()
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            await listener.close()
         await super().close()
 
+    async def dead_letters(self) -> list[DeadLetter]:
+        """The dead letters of this actor's namespace, newest first; see ``dead_letters``."""
+        return await dead_letters(await self.get_redis(), namespace=self.namespace)
+
+    async def requeue_dead(self, letter: DeadLetter) -> bool:
+        """Put one dead letter back on its queue; see ``requeue_dead``."""
+        return await requeue_dead(await self.get_redis(), letter, namespace=self.namespace)
+
     async def _enqueue(self, func_name: str, queue: str | None, args: tuple[Any, ...],
-                       kwargs: dict[str, Any]) -> JobHandle:
+                       kwargs: dict[str, Any]) -> JobHandle | None:
         if func_name not in self._job_methods:
             raise ConfigurationError(
                 f'{func_name!r} is not a job method of {type(self).__name__}; choose from '
@@ -883,16 +1048,40 @@ class Actor(RedisMixin):
         if key is None:
             raise ConfigurationError(
                 f'queue {queue!r} is not one of {type(self).__name__}.queues {self.queues!r}')
-        job = self.job_class(self.name, func_name, args, kwargs)  # type: ignore[arg-type]
+        options = _EnqueueOptions.pop_from(kwargs) if kwargs else _NO_OPTIONS
+        listener = self._listener
+        reply = listener.token if listener is not None and listener.reply_ready else None
+        job = self.job_class(self.name, func_name, args, kwargs,  # type: ignore[arg-type]
+                             job_id=options.job_id, max_tries=options.max_tries,
+                             timeout_seconds=options.timeout, expires_ms=options.expires_ms,
+                             reply=reply)
         data = job.encode()
+        function = f'{self.name}.{func_name}'
         if not self.concurrency_enabled:
             # the round trip shows the same encoding errors and types the worker would
             job = self.job_class.decode(data, queue=queue)
             value = await self._job_function(func_name)(*job.args, **job.kwargs)
-            return JobHandle(job.id, queue, f'{self.name}.{func_name}', value)
+            return JobHandle(job.id, self, queue=queue, function=function, result_value=value)
         redis = self._redis or await self.get_redis()
-        await redis.rpush(key, data)
-        return JobHandle(job.id, queue, f'{self.name}.{func_name}')
+        if options is _NO_OPTIONS:
+            # the hot path: the fewest arguments, and no redis-py Script wrapper
+            done = await _run_script(redis, _PLAIN_ENQUEUE, self._job_prefix + job.id, key, data)
+        else:
+            ns = self.namespace
+            done = await _run_script(
+                redis, _ENQUEUE, self._job_prefix + job.id, _key(ns, RESULT_KEY_PART, job.id),
+                key, _key(ns, DEFERRED_KEY_PART), data, job.id, 1 if options.job_id else 0,
+                options.due_ms or '', _key(ns, WAKE_CHANNEL_PART))
+        if not done:
+            main_logger.debug('job %s %s not enqueued: that id is already known', job.id,
+                              function)
+            return None
+        handle = JobHandle(job.id, self, queue=queue, function=function,
+                           keep_result=self._keep_results.get(func_name))
+        if reply is not None:
+            handle._reply = reply
+            listener._handles[job.id] = handle  # type: ignore[union-attr]
+        return handle
 
 
     def _job_function(self, func_name: str) -> Callable[..., Awaitable[Any]]:
@@ -1110,6 +1299,772 @@ def _first_time(choices: list[Sequence[int]], after: tuple[int, ...] | None,
     return None
 
 
+# ──────────────────────────────────────────────────────────────── job handles and results ──
+#
+# The life of a job in Redis, beside the queues and in-flight lists of the Drain:
+#
+# - ``<ns>:job:<id>`` holds ``<queue key>\n<payload>`` while the job is deferred, queued
+#   or running. The enqueue script writes it with the RPUSH (or the ZADD), in one round
+#   trip; with ``_job_id`` it first checks that neither this key nor a kept result
+#   exists, so of twenty concurrent enqueues of one id exactly one gets through.
+# - ``<ns>:deferred`` is a sorted set of job ids scored by the ms they fall due. Workers
+#   move due ones to their queue with one script (``_MOVE_DUE_SCRIPT``), woken by a
+#   message on ``<ns>:wake`` whenever a job becomes the earliest deferred one, and at
+#   least once per lease interval in case a message was lost.
+# - When a job ends, the worker's acknowledgement (one script call for a batch) also
+#   deletes the job key, sets ``<ns>:result:<id>`` (msgpack, below) with a time to live
+#   of ``keep_result`` seconds, and publishes the same bytes on ``<ns>:done:<id>``. A
+#   retry instead rewrites the job key with the next try's payload and re-queues or
+#   defers it; a job that used up its tries also goes to the dead letters.
+# - ``result()`` waits without polling: each actor keeps one pub/sub connection (its
+#   ``_ResultListener``), so a thousand waiters cost one connection. Once it listens,
+#   the jobs the actor enqueues carry its reply token and their ends are also published
+#   on ``<ns>:reply:<token>``: waiting for them costs no command. Other jobs are awaited
+#   on their ``done`` channel; once Redis confirms that subscription, one pipelined look
+#   at the result and job keys closes the race with a job that ended before.
+# - Status is read atomically by ``_STATE_SCRIPT``: a kept result means complete; else
+#   the job key's absence means not found; else deferred if in the sorted set, queued if
+#   ``LPOS`` finds the payload in its queue, in progress otherwise (in some in-flight
+#   list). ``abort()`` removes a deferred or queued job in one script, or publishes the
+#   id on ``<ns>:abort``, where every worker listens and cancels it if it runs it.
+#
+# Result record, a msgpack map: ok (bool), kind ('value', 'error', 'timeout', 'stopped',
+# 'aborted', 'expired', 'cancelled'), value, exc_type, exc_message, traceback, reason,
+# id, function ('Actor.method'), args, kwargs, queue, enqueued, started, finished (ms
+# since the epoch; started is None if it never ran) and tries.
+
+class JobStatus(enum.StrEnum):
+    """Where a job is in its life, as ``JobHandle.status()`` sees it."""
+
+    DEFERRED = 'deferred'
+    QUEUED = 'queued'
+    IN_PROGRESS = 'in_progress'
+    COMPLETE = 'complete'
+    NOT_FOUND = 'not_found'
+
+
+@dataclasses.dataclass(frozen=True)
+class JobInfo:
+    """What is known of a job: its call, where it is, and its result once it ended.
+
+    Times are aware datetimes in UTC; ``started_at``, ``finished_at``, ``success`` and
+    ``result`` are None until the job ends. ``result`` is the return value, or for a job
+    that did not give one the ``JobError`` that ``JobHandle.result()`` would raise.
+    """
+
+    job_id: str
+    status: JobStatus
+    function: str | None = None
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = dataclasses.field(default_factory=dict)
+    queue: str | None = None
+    enqueued_at: datetime.datetime | None = None
+    started_at: datetime.datetime | None = None
+    finished_at: datetime.datetime | None = None
+    tries: int | None = None
+    success: bool | None = None
+    result: Any = None
+
+
+_current_job: contextvars.ContextVar[Job | None] = contextvars.ContextVar(
+    'arq_current_job', default=None)
+
+
+def current_job() -> Job | None:
+    """The job whose code is running now (on a worker), else None.
+
+    ``current_job().job_try`` is this run's try number, counted from 1.
+    """
+    return _current_job.get()
+
+
+class JobHandle:
+    """A job's id, and the means to wait for its result, ask its status or abort it.
+
+    Enqueueing returns one; build one yourself from an id, in any process, with
+    ``JobHandle(job_id, actor)`` or ``actor.job(job_id)``: the actor only provides the
+    Redis connection and namespace, any actor of the application will do.
+
+    Args:
+        job_id: the job's id.
+        actor: an ``Actor`` (any) connected to the job's Redis and namespace.
+        queue, function: known when the handle comes from enqueueing.
+        result_value: the value of a job run in-process (``concurrency_enabled=False``).
+        keep_result: the function's own ``keep_result``, when known.
+    """
+
+    __slots__ = ('id', 'actor', 'queue', 'function', 'result_value', '_keep_result',
+                 '_local', '_reply', '_record', '__weakref__')
+
+    def __init__(self, job_id: str, actor: Actor, *, queue: str | None = None,
+                 function: str | None = None, result_value: Any = _UNSET,
+                 keep_result: float | None = None) -> None:
+        if not isinstance(job_id, str) or not job_id:
+            raise ConfigurationError(f'job_id must be a non-empty string, not {job_id!r}')
+        if not isinstance(actor, Actor):
+            raise ConfigurationError(f'JobHandle needs an Actor, not {actor!r}')
+        self.id, self.actor, self.queue, self.function = job_id, actor, queue, function
+        self._local = result_value is not _UNSET
+        #: the return value, set only when the actor ran the job in-process
+        #: (``concurrency_enabled=False``)
+        self.result_value = result_value if self._local else None
+        self._keep_result = keep_result
+        #: the reply token the job carries: its end is pushed to our listener directly,
+        #: which keeps the record here
+        self._reply: str | None = None
+        self._record: bytes | None = None
+
+    def __repr__(self) -> str:
+        return f'<JobHandle {self.id} {self.function or "?"} queue={self.queue!r}>'
+
+    async def result(self, timeout: float | None = None) -> Any:
+        """Wait for the job to end and return its value.
+
+        Args:
+            timeout: seconds to wait; None waits as long as it takes.
+
+        Raises:
+            JobFailed: the job raised (``JobTimedOut`` if it ran past its timeout), with
+                the remote exception's type name, message and traceback.
+            JobStopped, JobAborted, JobExpired: it ended without a value.
+            JobNotFound: no such job, or it keeps no result (``keep_result=0``); at once.
+            TimeoutError: no result within ``timeout`` seconds.
+        """
+        if self._local:
+            return self.result_value
+        if self._keep_result == 0:
+            raise JobNotFound(
+                f'job {self.id} {self.function} keeps no result (keep_result=0), so there is '
+                f'none to wait for', job_id=self.id, function=self.function or '')
+        data = await self._wait_record(timeout)
+        if data is None:
+            raise JobNotFound(
+                f'job {self.id} not found: never enqueued here, or it ended and its result '
+                f'expired or was not kept (keep_result=0)', job_id=self.id,
+                function=self.function or '')
+        return _record_outcome(_unpack(data))
+
+    async def _wait_record(self, timeout: float | None) -> bytes | None:
+        # the job's result record once it ends (even if not kept), None if unknown
+        redis = await self.actor.get_redis()
+        if self.actor._listener is None:
+            self.actor._listener = _ResultListener(redis, self.actor.namespace)
+        try:
+            return self._record or await self.actor._listener.wait(self.id, timeout, self)
+        except TimeoutError:
+            raise TimeoutError(f'job {self.id} {self.function or ""} gave no result within '
+                               f'{timeout}s') from None
+
+    async def status(self) -> JobStatus:
+        """Where the job is now: deferred, queued, in progress, complete or not found."""
+        return (await self._state())[0]
+
+    async def info(self) -> JobInfo:
+        """The job's call, times, tries and, once it ended, its success and result."""
+        status, data = await self._state()
+        if data is None:
+            return JobInfo(self.id, status, function=self.function, queue=self.queue)
+        if status is JobStatus.COMPLETE:
+            r = _unpack(data)
+            try:
+                result = _record_outcome(r)
+            except JobError as exc:
+                result = exc
+            return JobInfo(
+                self.id, status, function=r.get('function'), args=tuple(r.get('args') or ()),
+                kwargs=r.get('kwargs') or {}, queue=r.get('queue'),
+                enqueued_at=_utc(r.get('enqueued')), started_at=_utc(r.get('started')),
+                finished_at=_utc(r.get('finished')), tries=r.get('tries'),
+                success=bool(r.get('ok')), result=result)
+        queue_key, _, payload = data.partition(b'\n')
+        job = Job.decode(payload)
+        return JobInfo(self.id, status, function=f'{job.class_name}.{job.func_name}',
+                       args=job.args, kwargs=job.kwargs,
+                       queue=_queue_name(queue_key.decode()),
+                       enqueued_at=_utc(job.queued_at), tries=job.job_try)
+
+    async def abort(self, timeout: float | None = 5) -> bool:
+        """Cancel the job: remove it if deferred or queued, else cancel it where it runs.
+
+        Args:
+            timeout: seconds to wait for a running job to be cancelled.
+
+        Returns:
+            whether the job was aborted (False if it ended otherwise, or was unknown).
+        """
+        redis = await self.actor.get_redis()
+        ns = self.actor.namespace
+        state, payload = await _run_script(
+            redis, _ABORT, _key(ns, JOB_KEY_PART, self.id),
+            _key(ns, RESULT_KEY_PART, self.id), _key(ns, DEFERRED_KEY_PART), self.id,
+            _key(ns, ABORT_CHANNEL_PART), _key(ns, WAKE_CHANNEL_PART))
+        if state == b'removed':
+            queue_key, _, data = payload.partition(b'\n')
+            job = Job.decode(data, queue=_queue_name(queue_key.decode()))
+            record = _result_record(job, DatetimeJob, kind='aborted', ok=False, started=None,
+                                    reason='aborted before it started')
+            async with redis.pipeline(transaction=True) as pipe:
+                for command in _finish_commands(ns, job.id, record,
+                                                _DEFAULT_KEEP_MS if self._keep_result is None
+                                                else int(self._keep_result * 1000), job.reply):
+                    pipe.execute_command(*command)
+                await pipe.execute()
+            main_logger.debug('job %s aborted before it started', self.id)
+            return True
+        if state != b'running':
+            return False
+        try:
+            data = await self._wait_record(timeout)  # published even with keep_result=0
+        except TimeoutError:
+            return False
+        return data is not None and _unpack(data).get('kind') == 'aborted'
+
+    async def _state(self) -> tuple[JobStatus, bytes | None]:
+        redis = await self.actor.get_redis()
+        ns = self.actor.namespace
+        state, data = await _run_script(
+            redis, _STATE, _key(ns, RESULT_KEY_PART, self.id), _key(ns, JOB_KEY_PART, self.id),
+            _key(ns, DEFERRED_KEY_PART), self.id)
+        return JobStatus(state.decode()), data or None
+
+
+class _EnqueueOptions(NamedTuple):
+    job_id: str | None = None
+    due_ms: int | None = None
+    expires_ms: int | None = None
+    timeout: float | None = None
+    max_tries: int | None = None
+
+    @classmethod
+    def pop_from(cls, kwargs: dict[str, Any]) -> _EnqueueOptions:
+        # the caller's **kwargs dict is ours to change: options leave, arguments stay
+        if not any(k[:1] == '_' for k in kwargs):
+            return _NO_OPTIONS
+        given = {k: kwargs.pop(k) for k in [k for k in kwargs if k[:1] == '_']}
+        unknown = set(given) - {'_job_id', '_defer_until', '_defer_by', '_expires',
+                                '_timeout', '_max_tries'}
+        if unknown:
+            raise ConfigurationError(
+                f'unknown enqueue option(s) {sorted(unknown)!r}; choose from _job_id, '
+                f'_defer_until, _defer_by, _expires, _timeout, _max_tries')
+        job_id = given.get('_job_id')
+        if job_id is not None and (not isinstance(job_id, str) or not job_id
+                                   or '\n' in job_id):
+            raise ConfigurationError(
+                f'_job_id must be a non-empty string without newlines, not {job_id!r}')
+        now = time.time()
+        due = None
+        if given.get('_defer_until') is not None and given.get('_defer_by') is not None:
+            raise ConfigurationError('give _defer_until or _defer_by, not both')
+        if given.get('_defer_until') is not None:
+            due = _as_timestamp('_defer_until', given['_defer_until'], now, relative=False)
+        elif given.get('_defer_by') is not None:
+            due = _as_timestamp('_defer_by', given['_defer_by'], now, relative=True)
+        expires = given.get('_expires')
+        expires = None if expires is None else _as_timestamp('_expires', expires, now)
+        timeout = given.get('_timeout')
+        if timeout is not None and (not isinstance(timeout, int | float) or timeout <= 0):
+            raise ConfigurationError(f'_timeout must be seconds > 0, not {timeout!r}')
+        max_tries = given.get('_max_tries')
+        if max_tries is not None and (not isinstance(max_tries, int) or max_tries < 1):
+            raise ConfigurationError(f'_max_tries must be an int >= 1, not {max_tries!r}')
+        return cls(job_id, None if due is None or due <= now else int(due * 1000),
+                   None if expires is None else int(expires * 1000),
+                   None if timeout is None else float(timeout), max_tries)
+
+
+_NO_OPTIONS = _EnqueueOptions()
+_RECHECK: Any = object()
+_DEFAULT_KEEP_MS = DEFAULT_KEEP_RESULT * 1000
+
+
+def _as_timestamp(name: str, value: Any, now: float, relative: bool | None = None) -> float:
+    # a datetime is a moment (naive: local time); seconds or a timedelta count from now
+    if isinstance(value, datetime.datetime) and relative is not True:
+        return value.timestamp()
+    if isinstance(value, datetime.timedelta) and relative is not False:
+        return now + value.total_seconds()
+    if (isinstance(value, int | float) and not isinstance(value, bool)
+            and relative is not False and value >= 0):
+        return now + value
+    expected = {True: 'seconds >= 0 or a timedelta', False: 'a datetime',
+                None: 'seconds >= 0, a timedelta or a datetime'}[relative]
+    raise ConfigurationError(f'{name} must be {expected}, not {value!r}')
+
+
+def _queue_name(queue_key: str) -> str:
+    # 'arq:q:dft' -> 'dft' (the queue's name may hold colons, the namespace should not)
+    return queue_key.partition(':' + QUEUE_KEY_PART)[2] or queue_key
+
+
+def _utc(ms: int | None) -> datetime.datetime | None:
+    return None if ms is None else datetime.datetime.fromtimestamp(ms / 1000, datetime.UTC)
+
+
+def _result_record(job: Job, job_class: type[Job], *, kind: str, ok: bool,
+                   started: float | None, value: Any = None, exc: BaseException | None = None,
+                   reason: str = '') -> bytes:
+    """The msgpack result record of ``job`` (see the head of this section)."""
+    record: dict[str, Any] = {
+        'ok': ok, 'kind': kind, 'id': job.id, 'function': f'{job.class_name}.{job.func_name}',
+        'args': list(job.args), 'kwargs': job.kwargs, 'queue': job.queue,
+        'enqueued': job.queued_at, 'started': None if started is None else int(started * 1000),
+        'finished': int(time.time() * 1000), 'tries': job.job_try, 'reason': reason,
+    }
+    if kind == 'value':
+        record['value'] = value
+    if exc is not None:
+        record.update(exc_type=type(exc).__name__, exc_message=str(exc),
+                      traceback=''.join(traceback.format_exception(exc)))
+    try:
+        return msgpack.packb(record, default=job_class._default, strict_types=True,
+                             use_bin_type=True, datetime=False)
+    except (TypeError, ValueError, OverflowError) as error:
+        if kind != 'value':
+            # the arguments were encodable when enqueued: only the value can be at fault
+            raise
+        return _result_record(job, job_class, kind='error', ok=False, started=started,
+                              exc=JobSerialisationError(
+                                  f'cannot encode the result of {record["function"]}: {error}'))
+
+
+def _finish_commands(namespace: str, job_id: str, record: bytes, keep_ms: int,
+                     reply: str | None = None) -> list[tuple[Any, ...]]:
+    # what the ack pipeline sends as a job ends: forget it, keep its result, tell waiters
+    commands: list[tuple[Any, ...]] = [('DEL', _key(namespace, JOB_KEY_PART, job_id))]
+    if keep_ms > 0:
+        commands.append(('SET', _key(namespace, RESULT_KEY_PART, job_id), record, 'PX', keep_ms))
+    commands.append(('PUBLISH', _key(namespace, DONE_CHANNEL_PART, job_id), record))
+    if reply:
+        commands.append(('PUBLISH', _key(namespace, REPLY_CHANNEL_PART, reply),
+                         job_id.encode() + b'\n' + record))
+    return commands
+
+
+def _record_outcome(record: dict[str, Any]) -> Any:
+    """The value of a result record, or the ``JobError`` it stands for, raised."""
+    kind = record.get('kind')
+    if kind == 'value':
+        return record.get('value')
+    job_id, function = record.get('id', ''), record.get('function', '')
+    where = f'job {job_id[:6]} {function}'
+    reason = record.get('reason') or ''
+    if kind == 'stopped':
+        raise JobStopped(f'{where} stopped: {reason}', job_id=job_id, function=function)
+    if kind == 'aborted':
+        raise JobAborted(f'{where} was aborted ({reason})', job_id=job_id, function=function)
+    if kind == 'expired':
+        raise JobExpired(f'{where} expired before it started ({reason})', job_id=job_id,
+                         function=function)
+    exc_type, exc_message = record.get('exc_type') or '', record.get('exc_message') or ''
+    cls = JobTimedOut if kind == 'timeout' else JobFailed
+    message = f'{where} failed: {reason or f"{exc_type}: {exc_message}"}'
+    raise cls(message, job_id=job_id, function=function, exc_type=exc_type,
+              exc_message=exc_message, remote_traceback=record.get('traceback') or '')
+
+
+class _Channel:
+    """The waiters on one job's ``done`` channel, and how far its subscription got."""
+
+    __slots__ = ('futures', 'confirms_due')
+
+    def __init__(self) -> None:
+        self.futures: set[asyncio.Future[bytes | None]] = set()
+        #: confirmations to see before ours; None until our SUBSCRIBE is sent
+        self.confirms_due: int | None = None
+
+
+class _ResultListener:
+    """One pub/sub connection on which all of an actor's ``result()`` calls wait.
+
+    Two ways a result arrives. The listener subscribes once to its own reply channel,
+    ``<ns>:reply:<token>``; jobs the actor enqueues after that carry the token, and the
+    worker also publishes their end there (``id\\n record``). Waiting for such a job
+    costs no command at all: the listener keeps a weak reference to its handle and puts
+    the record on it, even before anyone waits. Any other job (a handle rebuilt from an
+    id, or enqueued before the listener started, or any job after a reconnect, since
+    replies may have been lost) is awaited on its own ``done`` channel: a pump task
+    sends SUBSCRIBE and UNSUBSCRIBE in batches and, once Redis confirmed a subscription,
+    looks the job up once (result key, job key) in one pipeline for all channels
+    confirmed since; the reader hands each published record to the channel's waiters.
+    A late confirmation of an old SUBSCRIBE must not count as ours (the channel may
+    have been unsubscribed in between), hence ``confirms_due``.
+    """
+
+    def __init__(self, redis: aioredis.Redis, namespace: str) -> None:
+        self.redis, self.namespace = redis, namespace
+        self.token = gen_random(16)
+        self.reply_name = _key(namespace, REPLY_CHANNEL_PART, self.token).encode()
+        #: set once Redis confirmed the reply subscription; from then jobs carry the token
+        self.reply_ready = False
+        self._replies: dict[str, set[asyncio.Future[Any]]] = {}
+        #: handles of jobs that carry our token, held weakly: a dropped handle costs nothing
+        self._handles: weakref.WeakValueDictionary[str, JobHandle] = (
+            weakref.WeakValueDictionary())
+        self.pubsub: Any = None
+        self.channels: dict[bytes, _Channel] = {}
+        self._unconfirmed: dict[bytes, int] = {}
+        self._ops: list[tuple[bool, bytes]] = []
+        self._checks: list[bytes] = []
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def wait(self, job_id: str, timeout: float | None,
+                   handle: JobHandle | None = None) -> bytes | None:
+        """The job's result record once it ends, or None if there is no such job."""
+        if not self._tasks:
+            self._tasks.append(asyncio.create_task(self._pump(), name='arq-results'))
+            self._ops.append((True, self.reply_name))
+            self._wake.set()
+        async with asyncio.timeout(timeout):
+            if handle is not None and handle._reply == self.token and self.reply_ready:
+                data = await self._wait_reply(job_id)
+                if data is not _RECHECK:
+                    return data  # type: ignore[no-any-return]
+            return await self._wait_channel(job_id)
+
+    async def _wait_reply(self, job_id: str) -> Any:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        futures = self._replies.setdefault(job_id, set())
+        futures.add(future)
+        try:
+            return await future
+        finally:
+            futures.discard(future)
+            if not futures and self._replies.get(job_id) is futures:
+                del self._replies[job_id]
+
+    async def _wait_channel(self, job_id: str) -> bytes | None:
+        name = _key(self.namespace, DONE_CHANNEL_PART, job_id).encode()
+        channel = self.channels.get(name)
+        if channel is None:
+            channel = self.channels[name] = _Channel()
+            self._ops.append((True, name))
+            self._wake.set()
+        future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+        channel.futures.add(future)
+        try:
+            return await future
+        finally:
+            channel.futures.discard(future)
+            if not channel.futures and self.channels.get(name) is channel:
+                del self.channels[name]
+                self._ops.append((False, name))
+                self._wake.set()
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        if self.pubsub is not None:
+            await self.pubsub.aclose()
+            self.pubsub = None
+
+    def _on_reply(self, data: bytes) -> None:
+        raw_id, _, record = data.partition(b'\n')
+        job_id = raw_id.decode()
+        handle = self._handles.pop(job_id, None)
+        if handle is not None:
+            handle._record = record
+        for future in self._replies.pop(job_id, ()):
+            if not future.done():
+                future.set_result(record)
+
+    def _deliver(self, name: bytes, data: bytes | None) -> None:
+        channel = self.channels.pop(name, None)
+        if channel is not None:
+            for future in channel.futures:
+                if not future.done():
+                    future.set_result(data)
+            self._ops.append((False, name))
+            self._wake.set()
+
+    async def _pump(self) -> None:
+        backoff = _Backoff('results')
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self._send_ops()
+                await self._check()
+                backoff.reset()
+            except _REDIS_DOWN as exc:
+                await backoff.wait(exc)
+                self._wake.set()
+
+    async def _send_ops(self) -> None:
+        # consecutive subscribes go in one command, as do unsubscribes; order is kept, and
+        # ops leave the list only once sent, so that a Redis error loses none
+        while self._ops:
+            subscribe = self._ops[0][0]
+            j = 1
+            while j < len(self._ops) and self._ops[j][0] == subscribe:
+                j += 1
+            names = [name for _, name in self._ops[:j]]
+            if subscribe:
+                names = [n for n in names if n in self.channels or n == self.reply_name]
+                if names:
+                    await self._subscribe(names)
+            else:
+                names = [n for n in names if n not in self.channels]
+                if names and self.pubsub is not None:
+                    await self.pubsub.unsubscribe(*names)
+            del self._ops[:j]
+
+    async def _subscribe(self, names: list[bytes]) -> None:
+        if self.pubsub is None:
+            self.pubsub = self.redis.pubsub()
+        await self.pubsub.subscribe(*names)
+        for name in names:
+            if name == self.reply_name:
+                continue
+            self._unconfirmed[name] = self._unconfirmed.get(name, 0) + 1
+            channel = self.channels.get(name)
+            if channel is not None and channel.confirms_due is None:
+                channel.confirms_due = self._unconfirmed[name]
+        if len(self._tasks) == 1:
+            self._tasks.append(asyncio.create_task(self._read(), name='arq-results-reader'))
+
+    async def _check(self) -> None:
+        # after subscribing: a job that ended before is seen here, one ending later there
+        if not self._checks:
+            return
+        names, self._checks = self._checks, []
+        names = [n for n in names if n in self.channels]
+        if not names:
+            return
+        prefix = len(_key(self.namespace, DONE_CHANNEL_PART))
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for name in names:
+                    job_id = name[prefix:].decode()
+                    pipe.get(_key(self.namespace, RESULT_KEY_PART, job_id))
+                    pipe.exists(_key(self.namespace, JOB_KEY_PART, job_id))
+                found = await pipe.execute()
+        except BaseException:
+            self._checks[:0] = names
+            raise
+        for i, name in enumerate(names):
+            record, pending = found[2 * i], found[2 * i + 1]
+            if record is not None or not pending:
+                self._deliver(name, record)
+
+    async def _read(self) -> None:
+        backoff = _Backoff('results')
+        while True:
+            try:
+                message = await self.pubsub.get_message(timeout=None)
+                backoff.reset()
+            except _REDIS_DOWN as exc:
+                await backoff.wait(exc)
+                # redis-py resubscribes on reconnect: count on one confirmation each,
+                # then look every job up again, since messages may have been missed
+                self._unconfirmed = {n: 1 for n in self.channels}
+                for channel in self.channels.values():
+                    channel.confirms_due = 1
+                self.reply_ready = False
+                # a reply may have been lost: those handles wait on their own channel,
+                # which looks the job up after subscribing
+                for handle in list(self._handles.values()):
+                    handle._reply = None
+                self._handles.clear()
+                for futures in self._replies.values():
+                    for future in futures:
+                        if not future.done():
+                            future.set_result(_RECHECK)
+                continue
+            if message is None:
+                continue
+            kind, name = message['type'], message['channel']
+            if kind == 'message':
+                if name == self.reply_name:
+                    self._on_reply(message['data'])
+                else:
+                    self._deliver(name, message['data'])
+            elif kind == 'subscribe' and name == self.reply_name:
+                self.reply_ready = True
+            elif kind == 'subscribe':
+                left = self._unconfirmed.get(name, 1) - 1
+                if left > 0:
+                    self._unconfirmed[name] = left
+                else:
+                    self._unconfirmed.pop(name, None)
+                channel = self.channels.get(name)
+                if channel is not None and channel.confirms_due is not None:
+                    channel.confirms_due -= 1
+                    if channel.confirms_due <= 0:
+                        channel.confirms_due = 0
+                        self._checks.append(name)
+                        self._wake.set()
+
+
+class DeadLetter(NamedTuple):
+    """A job the workers gave up on: where it came from, its payload, why and when."""
+
+    queue: str
+    data: bytes
+    reason: str
+    time: datetime.datetime
+    #: the stored record, which identifies this letter for ``requeue_dead``
+    raw: bytes
+
+    @property
+    def job(self) -> Job | None:
+        """The decoded job, or None when the payload cannot be decoded."""
+        try:
+            return Job.decode(self.data, queue=_queue_name(self.queue))
+        except JobDecodeError:
+            return None
+
+
+async def dead_letters(redis: aioredis.Redis, *, namespace: str = DEFAULT_NAMESPACE
+                       ) -> list[DeadLetter]:
+    """The jobs in ``<namespace>:dead``, newest first.
+
+    A job goes there when it used up its tries, could not be decoded, or names an actor
+    or method no worker runs; the list is not trimmed, so remove letters you handled.
+    """
+    letters = []
+    for raw in await redis.lrange(_key(namespace, DEAD_KEY_PART), 0, -1):
+        record = msgpack.unpackb(raw, raw=False)
+        letters.append(DeadLetter(record['queue'], record['data'], record['reason'],
+                                  _utc(record['time']), raw))  # type: ignore[arg-type]
+    return letters
+
+
+async def requeue_dead(redis: aioredis.Redis, letter: DeadLetter, *,
+                       namespace: str = DEFAULT_NAMESPACE) -> bool:
+    """Move one dead letter back to the end of its queue, its tries counted afresh.
+
+    Its kept result, if any, is deleted, so that ``result()`` waits for the new run.
+    Returns False when the letter is no longer in the list (someone requeued it).
+    """
+    data, job_id = letter.data, ''
+    with contextlib.suppress(JobDecodeError):
+        job = DatetimeJob.decode(letter.data)  # encodes whatever any job class decoded
+        job.job_try = 1
+        data, job_id = job.encode(), job.id
+    return bool(await _run_script(
+        redis, _REQUEUE, _key(namespace, DEAD_KEY_PART), letter.queue,
+        _key(namespace, JOB_KEY_PART, job_id), _key(namespace, RESULT_KEY_PART, job_id),
+        letter.raw, data, 1 if job_id else 0))
+
+
+class _Script(NamedTuple):
+    text: str
+    sha: str
+    keys: int
+
+
+def _script(text: str, keys: int) -> _Script:
+    return _Script(text, hashlib.sha1(text.encode()).hexdigest(), keys)
+
+
+async def _run_script(redis: aioredis.Redis, script: _Script, *keys_and_args: Any) -> Any:
+    # EVALSHA, loading the script once per server (after a restart or a SCRIPT FLUSH too)
+    try:
+        return await redis.evalsha(script.sha, script.keys, *keys_and_args)
+    except NoScriptError:
+        await redis.script_load(script.text)
+        return await redis.evalsha(script.sha, script.keys, *keys_and_args)
+
+
+# KEYS: job key, queue; ARGV: payload. The plain enqueue: the job's record, then the push.
+_PLAIN_ENQUEUE_SCRIPT = """
+redis.call('SET', KEYS[1], KEYS[2] .. '\\n' .. ARGV[1])
+return redis.call('RPUSH', KEYS[2], ARGV[1])
+"""
+
+# KEYS: job key, result key, queue, deferred set; ARGV: payload, id, unique (0/1), due ms
+# or '', wake channel
+_ENQUEUE_SCRIPT = """
+if ARGV[3] == '1' and (redis.call('EXISTS', KEYS[1]) == 1
+                       or redis.call('EXISTS', KEYS[2]) == 1) then
+  return 0
+end
+redis.call('SET', KEYS[1], KEYS[3] .. '\\n' .. ARGV[1])
+if ARGV[4] == '' then
+  redis.call('RPUSH', KEYS[3], ARGV[1])
+else
+  redis.call('ZADD', KEYS[4], ARGV[4], ARGV[2])
+  if redis.call('ZRANGE', KEYS[4], 0, 0)[1] == ARGV[2] then
+    redis.call('PUBLISH', ARGV[5], ARGV[4])
+  end
+end
+return 1
+"""
+
+_PLAIN_ENQUEUE = _script(_PLAIN_ENQUEUE_SCRIPT, 2)
+_ENQUEUE = _script(_ENQUEUE_SCRIPT, 4)
+
+# KEYS: result key, job key, deferred set; ARGV: id. Returns {state, record or job value}
+_STATE_SCRIPT = """
+local result = redis.call('GET', KEYS[1])
+if result then return {'complete', result} end
+local value = redis.call('GET', KEYS[2])
+if not value then return {'not_found', false} end
+if redis.call('ZSCORE', KEYS[3], ARGV[1]) then return {'deferred', value} end
+local nl = string.find(value, '\\n', 1, true)
+if nl and redis.call('LPOS', string.sub(value, 1, nl - 1), string.sub(value, nl + 1)) then
+  return {'queued', value}
+end
+return {'in_progress', value}
+"""
+
+# KEYS: job key, result key, deferred set; ARGV: id, abort channel, wake channel. A burst
+# worker waiting for a deferred retry listens on the wake channel.
+_ABORT_SCRIPT = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return {'complete', false} end
+local value = redis.call('GET', KEYS[1])
+if not value then return {'not_found', false} end
+if redis.call('ZREM', KEYS[3], ARGV[1]) == 1 then
+  redis.call('PUBLISH', ARGV[3], '0')
+  return {'removed', value}
+end
+local nl = string.find(value, '\\n', 1, true)
+if nl and redis.call('LREM', string.sub(value, 1, nl - 1), 1,
+                     string.sub(value, nl + 1)) == 1 then
+  return {'removed', value}
+end
+redis.call('PUBLISH', ARGV[2], ARGV[1])
+return {'running', false}
+"""
+
+# KEYS: deferred set; ARGV: now ms, most to move, job key prefix. Returns {moved, next due}
+_MOVE_DUE_SCRIPT = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+local moved = 0
+for _, id in ipairs(due) do
+  redis.call('ZREM', KEYS[1], id)
+  local value = redis.call('GET', ARGV[3] .. id)
+  local nl = value and string.find(value, '\\n', 1, true)
+  if nl then
+    redis.call('RPUSH', string.sub(value, 1, nl - 1), string.sub(value, nl + 1))
+    moved = moved + 1
+  end
+end
+local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {moved, head[2] or false}
+"""
+
+# KEYS: dead list, queue, job key, result key; ARGV: dead record, payload, has id (0/1)
+_REQUEUE_SCRIPT = """
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[2])
+if ARGV[3] == '1' then
+  redis.call('SET', KEYS[3], KEYS[2] .. '\\n' .. ARGV[2])
+  redis.call('DEL', KEYS[4])
+end
+return 1
+"""
+
+_STATE = _script(_STATE_SCRIPT, 3)
+_ABORT = _script(_ABORT_SCRIPT, 3)
+_MOVE_DUE = _script(_MOVE_DUE_SCRIPT, 1)
+_REQUEUE = _script(_REQUEUE_SCRIPT, 4)
+
+
 # ──────────────────────────────────────────────────────────────────────── execute side ──
 #
 # Drain, theory of operation.
@@ -1129,7 +2084,9 @@ def _first_time(choices: list[Sequence[int]], after: tuple[int, ...] | None,
 # and the pop only asks for as many jobs as there are free slots, so popped jobs never
 # wait in memory. When a task ends its job is acknowledged (``LREM`` from the in-flight
 # list): acks are queued and one background task sends all that are pending in one
-# MULTI pipeline, so a busy worker acks a batch per round trip.
+# atomic script call (``_ACK_SCRIPT``, cheaper for the client than a MULTI pipeline of
+# the same commands), so a busy worker acks a batch per round trip. The results of the
+# batch's jobs travel in the same call (see "job handles and results").
 #
 # Idle: when the pop finds nothing, one task per queue waits in ``BLMOVE q q LEFT
 # LEFT``, which returns as soon as the list has an element and leaves it where it was
@@ -1167,6 +2124,10 @@ return out
 
 # KEYS: workers hash, own lease; ARGV: worker id, lease ms, queue keys joined by "\\n",
 # in-flight key prefix ("arq:inflight:"), lease key prefix ("arq:lease:")
+# TODO: a recovered job should count as a try, but its try number is in the msgpack
+# payload, which this script does not rewrite; and an abort published while the dead
+# worker ran the job is not seen by the next one. Both need a per-job record the pop
+# reads, which costs every job a lookup; rare enough to wait for a design that doesn't.
 _LEASE_SCRIPT = """
 local known = redis.call('HEXISTS', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
@@ -1201,16 +2162,38 @@ redis.call('DEL', KEYS[2])
 return released
 """
 
+# ARGV: commands, each as its length then its parts: 4 LREM key 1 payload 2 DEL key ...
+# pcall: one failing command (a key of the wrong type) must not stop the others
+_ACK_SCRIPT = """
+local i = 1
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  redis.pcall(unpack(ARGV, i + 1, i + n))
+  i = i + n + 1
+end
+return 0
+"""
+
 _REDIS_DOWN = (RedisConnectionError_, RedisTimeoutError, OSError)
 _USE_DRAIN_TIMEOUT: Any = object()
 
 
 class _Reported(Exception):
-    """Raised by a task that has logged its own failure; ``outcome`` says which kind."""
+    """Raised by a task that has logged its own failure; ``outcome`` says which kind.
 
-    def __init__(self, outcome: str) -> None:
+    ``commands`` go into the job's acknowledgement (see ``_AckCommands``).
+    """
+
+    def __init__(self, outcome: str, commands: _AckCommands | None = None) -> None:
         super().__init__(outcome)
         self.outcome = outcome
+        self.commands = commands
+
+
+class _AckCommands(tuple):  # type: ignore[type-arg]
+    """Redis commands a task returns, sent atomically with its job's acknowledgement."""
+
+    __slots__ = ()
 
 
 class Drain:
@@ -1280,13 +2263,17 @@ class Drain:
         self.running = False
         self.jobs_complete = self.jobs_failed = self.jobs_timed_out = 0
         self.jobs_cancelled = self.jobs_re_enqueued = 0
+        self.jobs_retried = self.jobs_aborted = self.jobs_expired = 0
         self.task_exception: BaseException | None = None
         self.started_at = time.time()
 
         self._queues: tuple[str, ...] = ()
         self._inflight: dict[str, str] = {}
-        self._acks: list[tuple[str, bytes, bytes | None]] = []
+        self._acks: list[tuple[str, bytes, tuple[tuple[Any, ...], ...] | None]] = []
         self._ack_event = asyncio.Event()
+        self._ack_lock = asyncio.Lock()
+        self._ack_task: asyncio.Task[None] | None = None
+        self._closing = False
         self._slot_freed = asyncio.Event()
         self._stopped = asyncio.Event()
         self._hurry = asyncio.Event()
@@ -1296,14 +2283,18 @@ class Drain:
         self._workers_key = _key(namespace, WORKERS_KEY_PART)
         self._dead_key = _key(namespace, DEAD_KEY_PART)
         self._registered = False
+        self._lease_task: asyncio.Task[None] | None = None
         self._pop = redis.register_script(_POP_SCRIPT)
         self._renew = redis.register_script(_LEASE_SCRIPT)
         self._release_script = redis.register_script(_RELEASE_SCRIPT)
+        self._ack_script = redis.register_script(_ACK_SCRIPT)
 
     async def __aenter__(self) -> Drain:
         self.running = True
         self.started_at = time.time()
-        self._background.append(asyncio.create_task(self._ack_loop(), name='arq-acks'))
+        self._closing = False
+        self._ack_task = asyncio.create_task(self._ack_loop(), name='arq-acks')
+        self._background.append(self._ack_task)
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
@@ -1328,29 +2319,37 @@ class Drain:
                           for q in raw_queues}
         pop_keys = [k for q in raw_queues for k in (q, self._inflight[q])]
         await self._renew_lease()
-        self._background.append(asyncio.create_task(self._lease_loop(), name='arq-lease'))
+        if self._lease_task is None:  # iter() may run again on the same drain
+            self._lease_task = asyncio.create_task(self._lease_loop(), name='arq-lease')
+            self._background.append(self._lease_task)
         backoff = _Backoff('pop')
         while self.running:
             free = await self._wait_for_slots()
             if not self.running:
                 break
+            want = min(free, MAX_POP_BATCH)
             try:
-                groups = await self._pop(pop_keys, [min(free, MAX_POP_BATCH)])
+                groups = await self._pop(pop_keys, [want])
             except _REDIS_DOWN as exc:
                 await backoff.wait(exc)
                 continue
             backoff.reset()
             if groups:
+                popped = 0
                 for group in groups:
                     queue = raw_queues[group[0] - 1]
+                    popped += len(group) - 1
                     for i in range(1, len(group)):
                         # stopped while the pop was on its way, or by the caller: the rest
                         # stay in flight, and finish() puts them back on their queues
                         if not self.running:
                             return
                         yield RawJob(queue, group[i])
-                continue
-            if self.burst_mode and not self.tasks:
+                # fewer than asked: the queues were empty a moment ago, so (unless a
+                # burst must see them empty to stop) wait for the next job, not pop
+                if popped >= want or self.burst_mode or not self.running:
+                    continue
+            elif self.burst_mode and not self.tasks:
                 break
             await self._wait_for_jobs(pop_timeout, backoff)
 
@@ -1375,14 +2374,33 @@ class Drain:
         self.tasks.add(task)
         self._task_jobs[task] = (job, re_enqueue)
         task.add_done_callback(self._task_done)
+        if inspect.iscoroutine(coro):
+            task.add_done_callback(lambda done: self._check_started(done, coro))
         return task
 
-    def dead_letter(self, job: RawJob, reason: str) -> None:
+    def dead_letter(self, job: RawJob, reason: str,
+                    commands: Iterable[tuple[Any, ...]] = ()) -> None:
         """Acknowledge ``job`` and keep it, with ``reason``, in the dead-letter list."""
+        self.ack(job, [self.dead_letter_command(job, reason), *commands])
+
+    def dead_letter_command(self, job: RawJob, reason: str) -> tuple[Any, ...]:
+        """The command that keeps ``job`` with ``reason`` in the dead-letter list."""
         record = msgpack.packb({'queue': job.queue, 'data': job.data, 'reason': reason,
                                 'time': int(time.time() * 1000)}, use_bin_type=True)
-        self._acks.append((self._inflight.get(job.queue, ''), job.data, record))
+        return ('LPUSH', self._dead_key, record)
+
+    def ack(self, job: RawJob, commands: Iterable[tuple[Any, ...]] = ()) -> None:
+        """Acknowledge ``job`` now, not through a task, sending ``commands`` with the ack.
+
+        Each command is the arguments of one Redis command (``('DEL', key)``); all go in
+        the one atomic script call that acknowledges a batch of jobs.
+        """
+        self._acks.append((self._inflight.get(job.queue, ''), job.data, tuple(commands)))
         self._ack_event.set()
+
+    async def flush(self) -> None:
+        """Send the acknowledgements pending now, rather than when the ack task runs."""
+        await self._send_acks()
 
     def stop(self) -> None:
         """Stop popping; tasks keep running until ``finish()``."""
@@ -1412,11 +2430,19 @@ class Drain:
             await self._wait_tasks(self.cancel_grace_seconds)
         if self.tasks:
             self._abandon_stuck_tasks()
+        # let the ack task finish the batch it is sending: cancelled mid-send, it would
+        # put the batch back and we would send it twice
+        self._closing = True
+        self._ack_event.set()
+        if self._ack_task is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._ack_task), 5)
         for task in [*self._background, *self._waiters.values()]:
             task.cancel()
         await asyncio.gather(*self._background, *self._waiters.values(),
                              return_exceptions=True)
         self._background.clear()
+        self._lease_task = None
         self._waiters.clear()
         try:
             await self._send_acks()
@@ -1440,14 +2466,15 @@ class Drain:
     async def _run(self, coro: Awaitable[Any], job: RawJob | None, re_enqueue: bool,
                    timeout_seconds: float | None) -> None:
         outcome = 'failed'
+        commands = None
         try:
             if timeout_seconds is None:
-                await coro
+                value = await coro
                 outcome = 'complete'
             else:
                 try:
                     async with asyncio.timeout(timeout_seconds) as cm:
-                        await coro
+                        value = await coro
                     outcome = 'complete'
                 except TimeoutError:
                     if not cm.expired():
@@ -1459,11 +2486,15 @@ class Drain:
             outcome = 'cancelled'
             raise
         except _Reported as exc:
-            outcome = exc.outcome
-            self._keep_exception(exc.__cause__ or exc)
+            outcome, commands = exc.outcome, exc.commands
+            if outcome in ('failed', 'timed_out'):
+                self._keep_exception(exc.__cause__ or exc)
         except Exception as exc:
             jobs_logger.exception('task failed: %s', _describe(job))
             self._keep_exception(exc)
+        else:
+            if isinstance(value, _AckCommands):
+                commands = value
         finally:
             if outcome == 'complete':
                 self.jobs_complete += 1
@@ -1471,13 +2502,19 @@ class Drain:
                 self.jobs_failed += 1
             elif outcome == 'timed_out':
                 self.jobs_timed_out += 1
+            elif outcome == 'retried':
+                self.jobs_retried += 1
+            elif outcome == 'aborted':
+                self.jobs_aborted += 1
+            elif outcome == 'expired':
+                self.jobs_expired += 1
             elif re_enqueue:
                 self.jobs_re_enqueued += 1
             else:
                 self.jobs_cancelled += 1
             abandoned = asyncio.current_task() not in self._task_jobs  # settled in finish()
             if job is not None and not abandoned and not (outcome == 'cancelled' and re_enqueue):
-                self._acks.append((self._inflight.get(job.queue, ''), job.data, None))
+                self._acks.append((self._inflight.get(job.queue, ''), job.data, commands))
                 self._ack_event.set()
 
     def _abandon_stuck_tasks(self) -> None:
@@ -1499,6 +2536,13 @@ class Drain:
         if self.raise_task_exception and self.task_exception is None:
             self.task_exception = exc
             self.stop()
+
+    def _check_started(self, task: asyncio.Task[None], coro: Any) -> None:
+        # a task cancelled before its first step never ran _run, not even its finally:
+        # its job stays in flight, and finish() puts it back on its queue
+        if task.cancelled() and inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
+            coro.close()
+            self.jobs_re_enqueued += 1
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
         self.tasks.discard(task)
@@ -1533,7 +2577,9 @@ class Drain:
                     self.redis.blmove(q, q, pop_timeout, 'LEFT', 'LEFT'))
         self._slot_freed.clear()
         extra = [asyncio.ensure_future(self._stopped.wait())]
-        if self.tasks:
+        if self.tasks and self.burst_mode:
+            # a burst ends once the queues are empty and the last task is done; otherwise
+            # a freed slot needs no pop: the waits above say when a job comes
             extra.append(asyncio.ensure_future(self._slot_freed.wait()))
         try:
             await asyncio.wait([*self._waiters.values(), *extra], timeout=pop_timeout + 1,
@@ -1572,18 +2618,27 @@ class Drain:
             except _REDIS_DOWN as exc:
                 await backoff.wait(exc)
                 self._ack_event.set()
+            if self._closing and not self._acks:
+                return
 
     async def _send_acks(self) -> None:
+        async with self._ack_lock:  # so that flush() returns once a batch in flight is in
+            await self._send_ack_batches()
+
+    async def _send_ack_batches(self) -> None:
         while self._acks:
             batch, self._acks = self._acks, []
+            # one script call runs the batch atomically, as MULTI would, at a fraction of
+            # the client's cost of packing and parsing every command of a pipeline
+            args: list[Any] = []
+            for inflight, data, commands in batch:
+                if inflight:
+                    args += (4, 'LREM', inflight, 1, data)
+                for command in commands or ():
+                    args.append(len(command))
+                    args += command
             try:
-                async with self.redis.pipeline(transaction=True) as pipe:
-                    for inflight, data, dead in batch:
-                        if dead is not None:
-                            pipe.lpush(self._dead_key, dead)
-                        if inflight:
-                            pipe.lrem(inflight, 1, data)
-                    await pipe.execute()
+                await self._ack_script((), args)
             except BaseException:
                 self._acks[:0] = batch
                 raise
@@ -1652,6 +2707,27 @@ def _log_unexpected_end(task: asyncio.Task[Any]) -> None:
                           exc_info=task.exception())
 
 
+class _JobSettings(NamedTuple):
+    """A job function's own lifecycle settings (None: the worker's)."""
+
+    keep_result: float | None = None
+    max_tries: int | None = None
+    retry_on_timeout: bool = False
+    job_class: type[Job] = DatetimeJob
+    re_enqueue: bool = False
+
+
+_NO_SETTINGS = _JobSettings()
+
+
+def _encode_try(job: Job, job_class: type[Job], job_try: int) -> bytes:
+    # the payload of ``job`` as its actor's job class writes it, for try ``job_try``
+    return job_class(job.class_name, job.func_name, job.args, job.kwargs, job_id=job.id,
+                     queued_at=job.queued_at, job_try=job_try, max_tries=job.max_tries,
+                     timeout_seconds=job.timeout_seconds, expires_ms=job.expires_ms,
+                     reply=job.reply).encode()
+
+
 def _iso(ts: float) -> str:
     return datetime.datetime.fromtimestamp(ts).isoformat(timespec='milliseconds')
 
@@ -1695,11 +2771,15 @@ class BaseWorker(RedisMixin):
     lease_ms: ClassVar[int] = LEASE_MS
     #: the timezone whose wall clock cron fields match; the system's local time if None
     cron_tz: ClassVar[datetime.tzinfo | None] = None
+    #: seconds results are kept (0: none), unless the function's ``@concurrent`` says
+    keep_result: ClassVar[float] = DEFAULT_KEEP_RESULT
+    #: tries a job gets by raising ``Retry``, unless the function or the enqueue says
+    max_tries: ClassVar[int] = DEFAULT_MAX_TRIES
 
     _SETTINGS = ('queues', 'max_concurrent_tasks', 'timeout_seconds', 'shutdown_delay',
                  'health_check_interval', 'health_check_key', 'reusable', 'log_curtail',
                  'repeat_health_check_logs', 'drain_class', 'raise_task_exception',
-                 'lease_ms', 'cron_tz')
+                 'lease_ms', 'cron_tz', 'keep_result', 'max_tries')
 
     def __init__(
         self,
@@ -1745,6 +2825,13 @@ class BaseWorker(RedisMixin):
         self._starting: asyncio.Future[tuple[aioredis.Redis, list[str]]] | None = None
         self._started_shadows: list[Actor] = []
         self._last_health = ''
+        self._lifecycle: dict[tuple[str, str], _JobSettings] = {}
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._aborting: set[str] = set()
+        self._abort_memory: dict[str, float] = {}
+        self._own_retries: dict[str, int] = {}
+        self._queue_keys: dict[str, str] = {}
+        self._wake = asyncio.Event()
 
     # counters read from the drain of the current (or last) run
     @property
@@ -1762,6 +2849,18 @@ class BaseWorker(RedisMixin):
     @property
     def jobs_ongoing(self) -> int:
         return self.drain.jobs_ongoing if self.drain else 0
+
+    @property
+    def jobs_retried(self) -> int:
+        return self.drain.jobs_retried if self.drain else 0
+
+    @property
+    def jobs_aborted(self) -> int:
+        return self.drain.jobs_aborted if self.drain else 0
+
+    @property
+    def jobs_expired(self) -> int:
+        return self.drain.jobs_expired if self.drain else 0
 
     async def shadow_factory(self) -> list[Actor]:
         """Create the actors whose jobs this worker runs, in shadow mode."""
@@ -1827,18 +2926,32 @@ class BaseWorker(RedisMixin):
         if not self.burst:
             background += [asyncio.create_task(self._cron_loop(*c), name=f'arq-cron-{c[1]}')
                            for c in crons]
+        pubsub = redis.pubsub()
+        await pubsub.subscribe(_key(self.namespace, ABORT_CHANNEL_PART),
+                               _key(self.namespace, WAKE_CHANNEL_PART))
+        background.append(asyncio.create_task(self._signal_loop(pubsub), name='arq-signals'))
+        if self.burst:
+            await self._move_due(redis)
+        else:
+            background.append(asyncio.create_task(self._deferred_loop(redis),
+                                                  name='arq-deferred'))
         for task in background:
             task.add_done_callback(_log_unexpected_end)
         try:
             async with drain:
                 if self._stop_requested:
                     drain.stop()
-                async for raw in drain.iter(*queue_keys):
-                    self._start_job(drain, raw)
+                while True:
+                    async for raw in drain.iter(*queue_keys):
+                        self._start_job(drain, raw)
+                    if not (self.burst and await self._await_own_retries(drain, redis)):
+                        break
         finally:
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
+            with contextlib.suppress(*_REDIS_DOWN):
+                await pubsub.aclose()
             with contextlib.suppress(*_REDIS_DOWN):
                 # a stopped worker is not alive: --check must not report its own key; a
                 # fixed health_check_key keeps its last line until its time to live ends,
@@ -1895,6 +3008,7 @@ class BaseWorker(RedisMixin):
         await self.log_redis_info()
         self._shadows = await self.shadow_factory()
         queue_keys = self._prepare_shadows()
+        self._prepare_lifecycle()
         for shadow in self._shadows:
             await shadow.startup()
             self._started_shadows.append(shadow)
@@ -1973,11 +3087,24 @@ class BaseWorker(RedisMixin):
         jobs_logger.error('%s', message)
 
     async def run_job(self, job: Job, func: Callable[..., Awaitable[Any]],
-                      timeout_seconds: float | None = None) -> None:
-        """Run one decoded job: log, call, time out, and report how it ended."""
+                      timeout_seconds: float | None = None) -> _AckCommands:
+        """Run one decoded job: log, call, time out, retry; report how it ended.
+
+        Returns (or raises, in a ``_Reported``, for jobs that did not complete) the
+        commands that record its result, sent with its acknowledgement.
+        """
+        settings = self._lifecycle.get((job.class_name, job.func_name), _NO_SETTINGS)
+        if self._abort_memory and self._abort_memory.pop(job.id, None) is not None:
+            # aborted after the pop, before this task ran: a cancel then would have hit
+            # the drain's task before this code, and nothing would record the abort
+            raise _Reported('aborted', self._finish(job, settings, None, kind='aborted', ok=False,
+                                                    reason='aborted before it started'))
         started_at = time.time()
         if jobs_logger.isEnabledFor(logging.INFO):
             self.log_job_start(started_at, job)
+        # from here until the end, an abort may cancel this task (see _on_abort)
+        self._running[job.id] = asyncio.current_task()  # type: ignore[assignment]
+        token = _current_job.set(job)
         cm = None
         try:
             if timeout_seconds is None:
@@ -1987,19 +3114,99 @@ class BaseWorker(RedisMixin):
                     result = await func(*job.args, **job.kwargs)
         except StopJob as exc:
             self.handle_stop_job(started_at, exc, job)
-            return
+            return self._finish(job, settings, started_at, kind='stopped', ok=True,
+                                reason=str(exc))
+        except Retry as exc:
+            raise self._retry(job, settings, started_at, exc.defer_seconds, exc) from None
         except TimeoutError as exc:
             if cm is not None and cm.expired():
+                if settings.retry_on_timeout:
+                    raise self._retry(job, settings, started_at, 0, exc) from exc
                 jobs_logger.error('%-4s timed out after%7.3fs ← %s', job.queue,
                                   time.time() - started_at, job.to_string(self.log_curtail))
-                raise _Reported('timed_out') from exc
+                raise _Reported('timed_out', self._finish(
+                    job, settings, started_at, kind='timeout', ok=False, exc=exc,
+                    reason=f'timed out after {timeout_seconds}s')) from exc
             self.handle_execute_exc(started_at, exc, job)
-            raise _Reported('failed') from exc
+            raise _Reported('failed', self._finish(job, settings, started_at, kind='error',
+                                                   ok=False, exc=exc)) from exc
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if job.id in self._aborting:
+                self._aborting.discard(job.id)
+                task.uncancel()  # type: ignore[union-attr]
+                jobs_logger.info('%-4s aborted after%7.3fs ■ %s', job.queue,
+                                 time.time() - started_at, job.to_string(self.log_curtail))
+                raise _Reported('aborted', self._finish(
+                    job, settings, started_at, kind='aborted', ok=False,
+                    reason='aborted while running')) from None
+            if settings.re_enqueue:
+                raise
+            # dropped at shutdown: say so to whoever waits, and free its _job_id
+            task.uncancel()  # type: ignore[union-attr]
+            raise _Reported('cancelled', self._finish(
+                job, settings, started_at, kind='cancelled', ok=False,
+                reason='cancelled at worker shutdown')) from None
         except Exception as exc:
             self.handle_execute_exc(started_at, exc, job)
-            raise _Reported('failed') from exc
+            raise _Reported('failed', self._finish(job, settings, started_at, kind='error',
+                                                   ok=False, exc=exc)) from exc
+        finally:
+            _current_job.reset(token)
+            self._running.pop(job.id, None)
         if jobs_logger.isEnabledFor(logging.INFO):
             self.log_job_result(started_at, result, job)
+        return self._finish(job, settings, started_at, kind='value', ok=True, value=result)
+
+    def _finish(self, job: Job, settings: _JobSettings, started_at: float | None,
+                **record: Any) -> _AckCommands:
+        # the result record and the commands that store and announce it
+        data = _result_record(job, settings.job_class, started=started_at, **record)
+        return _AckCommands(_finish_commands(self.namespace, job.id, data,
+                                             self._keep_ms(settings), job.reply))
+
+    def _keep_ms(self, settings: _JobSettings) -> int:
+        keep = self.keep_result if settings.keep_result is None else settings.keep_result
+        return int(keep * 1000)
+
+    def _retry(self, job: Job, settings: _JobSettings, started_at: float, defer: float,
+               exc: BaseException) -> _Reported:
+        # the next try, deferred or at once; or the end, if there are no tries left
+        max_tries = job.max_tries or settings.max_tries or self.max_tries
+        ran = time.time() - started_at
+        queue_key = self._queue_keys.get(job.queue or '', '')
+        if job.job_try >= max_tries:
+            reason = (f'used up its {max_tries} tries (max_tries={max_tries}); the last raised '
+                      f'{type(exc).__name__}')
+            jobs_logger.error('%-4s ran in%7.3fs ! %s: %s', job.queue, ran,
+                              job.to_string(self.log_curtail), reason)
+            commands = self._finish(job, settings, started_at, ok=False, exc=exc, reason=reason,
+                                    kind='timeout' if isinstance(exc, TimeoutError) else 'error')
+            dead = self.drain.dead_letter_command(  # type: ignore[union-attr]
+                RawJob(queue_key, _encode_try(job, settings.job_class, job.job_try)), reason)
+            return _Reported('failed', _AckCommands([*commands, dead]))
+        due_ms = int((time.time() + defer) * 1000)
+        if job.expires_ms is not None and due_ms > job.expires_ms:
+            jobs_logger.info('%-4s ran in%7.3fs ■ %s: expired, no retry', job.queue, ran,
+                             job.to_string(self.log_curtail))
+            return _Reported('expired', self._finish(
+                job, settings, started_at, kind='expired', ok=False,
+                reason=f'its next try would start after it expires ({type(exc).__name__})'))
+        following = _encode_try(job, settings.job_class, job.job_try + 1)
+        commands: list[tuple[Any, ...]] = [
+            ('SET', _key(self.namespace, JOB_KEY_PART, job.id),
+             queue_key.encode() + b'\n' + following)]
+        if defer > 0:
+            commands += [('ZADD', _key(self.namespace, DEFERRED_KEY_PART), due_ms, job.id),
+                         ('PUBLISH', _key(self.namespace, WAKE_CHANNEL_PART), due_ms)]
+        else:
+            commands.append(('RPUSH', queue_key, following))
+        self._own_retries[job.id] = due_ms
+        if jobs_logger.isEnabledFor(logging.INFO):
+            jobs_logger.info('%-4s ran in%7.3fs ↻ %s %s.%s try %d of %d, next in %0.3fs',
+                             job.queue, ran, job.short_ref(), job.class_name, job.func_name,
+                             job.job_try, max_tries, defer)
+        return _Reported('retried', _AckCommands(commands))
 
     def _start_job(self, drain: Drain, raw: RawJob) -> None:
         queue = self._queue_names.get(raw.queue, raw.queue)
@@ -2011,18 +3218,140 @@ class BaseWorker(RedisMixin):
         target = self._jobs.get((job.class_name, job.func_name))
         if target is None:
             name = f'{job.class_name}.{job.func_name}'
-            self._reject(drain, raw, f'job {job.short_ref()} names {name!r}, '
-                         f'which is not a job this worker runs '
-                         f'(actors: {", ".join(s.name or "" for s in self._shadows)})')
+            reason = (f'job {job.short_ref()} names {name!r}, which is '
+                      f'not a job this worker runs (actors: '
+                      f'{", ".join(s.name or "" for s in self._shadows)})')
+            self._reject(drain, raw, reason, self._finish(
+                job, _NO_SETTINGS, None, kind='error', ok=False, reason=reason))
+            return
+        if job.expires_ms is not None and time.time() * 1000 > job.expires_ms:
+            jobs_logger.info('%-4s expired %0.3fs ago ■ %s', queue,
+                             time.time() - job.expires_ms / 1000, job.to_string(self.log_curtail))
+            drain.ack(raw, self._finish(job, self._lifecycle[(job.class_name, job.func_name)],
+                                        None, kind='expired', ok=False,
+                                        reason='not started before it expired'))
+            drain.jobs_expired += 1
             return
         func, actor, timeout = target
+        if job.timeout_seconds is not None:
+            timeout = job.timeout_seconds
         drain.add(self.run_job(job, func, timeout), raw, actor.re_enqueue_jobs,
                   timeout_seconds=None)
 
-    def _reject(self, drain: Drain, raw: RawJob, reason: str) -> None:
+    def _reject(self, drain: Drain, raw: RawJob, reason: str,
+                commands: Iterable[tuple[Any, ...]] = ()) -> None:
         self.handle_prepare_exc(f'{reason}; moved to the dead-letter list')
-        drain.dead_letter(raw, reason)
+        drain.dead_letter(raw, reason, commands)
         drain.jobs_failed += 1
+
+    def _prepare_lifecycle(self) -> None:
+        # per job: the result, retry and encoding settings of its function and actor
+        self._lifecycle.clear()
+        for (name, func_name), (_func, actor, _timeout) in self._jobs.items():
+            attr = inspect.getattr_static(type(actor), func_name)
+            self._lifecycle[(name, func_name)] = _JobSettings(
+                getattr(attr, 'keep_result', None), getattr(attr, 'max_tries', None),
+                getattr(attr, 'retry_on_timeout', False), actor.job_class,
+                actor.re_enqueue_jobs)
+        self._queue_keys = {name: key for key, name in self._queue_names.items()}
+
+    def _on_abort(self, job_id: str) -> None:
+        # only a task inside run_job is in _running: one created but not started yet
+        # would be cancelled before run_job could record the abort
+        task = self._running.get(job_id)
+        work_logger.debug('abort of job %s: %s', job_id,
+                          'cancelling it' if task is not None else 'not running here')
+        if task is not None:
+            self._aborting.add(job_id)
+            task.cancel()
+            return
+        # popped but not started yet, or recovered later from a dead worker's in-flight
+        # list: remember it for a while (not for ever: aborts of finished jobs land here)
+        now = time.monotonic()
+        self._abort_memory[job_id] = now
+        if len(self._abort_memory) > 1000:
+            self._abort_memory = {k: t for k, t in self._abort_memory.items()
+                                  if now - t < ABORT_MEMORY}
+
+    async def _signal_loop(self, pubsub: Any) -> None:
+        # aborts of running jobs, and deferred jobs that became the earliest
+        abort = _key(self.namespace, ABORT_CHANNEL_PART).encode()
+        backoff = _Backoff('signals')
+        while True:
+            try:
+                message = await pubsub.get_message(timeout=None)
+                backoff.reset()
+            except _REDIS_DOWN as exc:
+                await backoff.wait(exc)
+                self._wake.set()  # a wake-up may have been missed
+                continue
+            if message is None or message['type'] != 'message':
+                continue
+            if message['channel'] == abort:
+                self._on_abort(message['data'].decode())
+            else:
+                self._wake.set()
+
+    async def _move_due(self, redis: aioredis.Redis) -> int | None:
+        """Move due deferred jobs to their queues; return when the next one is due (ms)."""
+        while True:
+            moved, head = await _run_script(
+                redis, _MOVE_DUE, _key(self.namespace, DEFERRED_KEY_PART),
+                int(time.time() * 1000), MAX_POP_BATCH, _key(self.namespace, JOB_KEY_PART))
+            if moved:
+                work_logger.debug('moved %d deferred job(s) to their queues', moved)
+            if moved < MAX_POP_BATCH:
+                return None if head is None else int(float(head))
+
+    async def _deferred_loop(self, redis: aioredis.Redis) -> None:
+        backoff = _Backoff('deferred')
+        while True:
+            self._wake.clear()  # before the move: a wake-up during it is not lost
+            try:
+                head = await self._move_due(redis)
+                backoff.reset()
+            except _REDIS_DOWN as exc:
+                await backoff.wait(exc)
+                continue
+            # at least once per lease interval, in case a wake-up message was lost
+            delay = self.lease_ms / 1000
+            if head is not None:
+                delay = min(delay, max(head / 1000 - time.time(), 0) + 0.001)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+
+    async def _await_own_retries(self, drain: Drain, redis: aioredis.Redis) -> bool:
+        """In burst mode, once idle: wait for retries of jobs this run ran; True to go on.
+
+        Retries other workers took, and aborted ones, drop out; expired ones were never
+        deferred. Jobs others deferred into the future are left for a later worker.
+        """
+        await drain.flush()
+        deferred = _key(self.namespace, DEFERRED_KEY_PART)
+        while self._own_retries and not self._stop_requested:
+            self._wake.clear()  # an abort of a deferred job publishes a wake-up
+            now_ms = int(time.time() * 1000)
+            if any(due <= now_ms for due in self._own_retries.values()):
+                # due, or re-queued at once: run what is queued again
+                self._own_retries = {i: d for i, d in self._own_retries.items() if d > now_ms}
+                await self._move_due(redis)
+                return True
+            ids = list(self._own_retries)
+            scores = await redis.zmscore(deferred, ids)
+            self._own_retries = {i: int(s) for i, s in zip(ids, scores, strict=True)
+                                 if s is not None}
+            if not self._own_retries:
+                break
+            delay = min(self._own_retries.values()) / 1000 - time.time()
+            waits = [asyncio.ensure_future(drain._stopped.wait()),
+                     asyncio.ensure_future(self._wake.wait())]
+            try:
+                await asyncio.wait(waits, timeout=max(delay, 0) + 0.001,
+                                   return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for wait in waits:
+                    wait.cancel()
+        return False
 
     def _prepare_shadows(self) -> list[str]:
         # map (actor name, method) to the function to call, and order the queues

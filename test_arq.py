@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import datetime
 import enum
+import gc
 import io
 import itertools
 import logging
@@ -45,13 +46,24 @@ from arq import (
     DatetimeJob,
     Drain,
     Job,
+    JobAborted,
     JobDecodeError,
+    JobExpired,
+    JobFailed,
+    JobHandle,
+    JobInfo,
+    JobNotFound,
     JobSerialisationError,
+    JobStatus,
+    JobStopped,
+    JobTimedOut,
     RedisServer,
     RedisSettings,
+    Retry,
     StopJob,
     concurrent,
     cron,
+    current_job,
     next_cron,
 )
 
@@ -241,10 +253,62 @@ class DatetimeActor(Actor):
         return moment
 
 
+def gate_key(namespace: str = 'arq') -> str:
+    return f'{namespace}:test-gate'
+
+
+class Tries(Actor):
+    """Jobs about tries, results and aborts; each records ``tag:try`` under test-results."""
+
+    @concurrent
+    async def flaky(self, tag, succeed_on=None, defer=0.01):
+        """Raise Retry until try ``succeed_on`` (never, if None)."""
+        job_try = current_job().job_try
+        await self._record(f'{tag}:{job_try}')
+        if succeed_on is None or job_try < succeed_on:
+            raise Retry(defer=defer)
+        return f'{tag} ok on try {job_try}'
+
+    @concurrent(keep_result=0)
+    async def forget(self, tag):
+        await self._record(f'{tag}:{current_job().job_try}')
+        return tag
+
+    @concurrent(keep_result=0)
+    async def forget_slowly(self, seconds):
+        redis = await self.get_redis()
+        await redis.rpush(started_key(self.namespace), 'forget_slowly')
+        await asyncio.sleep(seconds)
+
+    @concurrent(retry_on_timeout=True, max_tries=2)
+    async def stubborn(self, tag, seconds):
+        await self._record(f'{tag}:{current_job().job_try}')
+        await asyncio.sleep(seconds)
+
+    @concurrent
+    async def gated(self, tag):
+        """Wait for a token on the gate list, then return ``tag``."""
+        redis = await self.get_redis()
+        await redis.blpop([gate_key(self.namespace)], 0)
+        return tag
+
+    @concurrent
+    async def until_flag(self, tag):
+        redis = await self.get_redis()
+        await self._record(f'{tag}:{current_job().job_try}')
+        if not await redis.exists(f'{self.namespace}:test-flag'):
+            raise Retry
+        return 'flag seen'
+
+    async def _record(self, value):
+        redis = await self.get_redis()
+        await redis.rpush(results_key(self.namespace), value)
+
+
 class Worker(BaseWorker):
     """The worker of the CLI tests (and the default class name the CLI looks for)."""
 
-    shadows = [Recorder, ReEnqueuer, Lifecycle, DatetimeActor]
+    shadows = [Recorder, ReEnqueuer, Lifecycle, DatetimeActor, Tries]
     shutdown_delay = 5
 
 
@@ -416,8 +480,9 @@ async def wait_for(predicate, timeout: float = 10, interval: float = 0.01):
 
 
 async def arq_keys(redis) -> list[str]:
-    """The keys in Redis, leaving out what the test jobs wrote."""
-    return sorted(k.decode() for k in await redis.keys('*') if b':test-' not in k)
+    """The keys in Redis, leaving out what the test jobs wrote and the results kept."""
+    return sorted(k.decode() for k in await redis.keys('*')
+                  if b':test-' not in k and b':result:' not in k)
 
 
 def job_messages(caplog) -> list[str]:
@@ -787,7 +852,7 @@ async def test_log_redis_info(settings, caplog):
         await actor.log_redis_info()
     [message] = [r.getMessage() for r in caplog.records if r.name == 'arq.work']
     assert re.fullmatch(r'redis_version=\d+\.\d+\.\d+ mem_usage=\S+ clients_connected=\d+ '
-                        r'db_keys=1', message), message
+                        r'db_keys=2', message), message  # the queue and the job's record
 
 
 # ──────────────────────────────────────────────────────────────────────────── encoding ──
@@ -1067,6 +1132,12 @@ class MixedActor(JobsMixin, Actor):
         return 'own'
 
 
+@pytest.mark.parametrize('name', ['close', 'job', 'startup', '_hidden'])
+def test_a_concurrent_method_with_a_reserved_or_private_name_is_refused(name):
+    with pytest.raises(ConfigurationError, match=rf"Bad.{name}: a job cannot be named '{name}'"):
+        type('Bad', (Actor,), {name: concurrent(EveryMinute.tick.func)})
+
+
 def test_jobs_come_from_mixins_but_not_from_assigned_outside_coroutines():
     assert MixedActor._job_methods == {'mixed', 'mixed_plain', 'own'}
 
@@ -1162,9 +1233,11 @@ async def test_redis_settings_namespace_prefixes_queue_keys(settings, redis):
     ns = RedisSettings.from_url(f'redis://127.0.0.1:{settings.port}/0?namespace=app')
     async with Recorder(redis_settings=ns) as actor:
         assert actor.namespace == 'app'
-        await actor.add(1, 2)
-        await actor.urgent('x')
-    assert sorted(await redis.keys('*')) == [b'app:q:dft', b'app:q:high']
+        add = await actor.add(1, 2)
+        urgent = await actor.urgent('x')
+    assert sorted(await redis.keys('*')) == sorted([
+        b'app:q:dft', b'app:q:high', f'app:job:{add.id}'.encode(),
+        f'app:job:{urgent.id}'.encode()])
 
 
 async def test_actor_does_not_close_a_client_it_was_given(settings, redis):
@@ -1489,7 +1562,7 @@ async def test_burst_worker_runs_jobs_and_logs_start_and_end(settings, redis, ca
     work = [r.getMessage() for r in caplog.records if r.name == 'arq.work']
     assert work[0] == f'Initialising work manager, burst mode: True, {settings.address}'
     assert any(m.startswith('redis_version=') for m in work)
-    assert 'Running worker with 4 shadow(s) listening to 3 queue(s): high, dft, low' in work
+    assert 'Running worker with 5 shadow(s) listening to 3 queue(s): high, dft, low' in work
     assert re.fullmatch(r'shutting down worker after \d+\.\d{3}s ◆ 2 jobs done ◆ 0 failed ◆ '
                         r'0 timed out', work[-1]), work[-1]
 
@@ -1950,8 +2023,8 @@ async def test_namespaces_isolate_applications(settings, redis, start_worker):
     assert (worker.jobs_complete, worker.jobs_failed) == (3, 1)
     assert sorted(await results(redis, 'app1')) == ['add:3', 'end:s', 'high:u']
     assert await redis.llen('app1:dead') == 1
-    keys = sorted(k.decode() for k in await redis.keys('*'))
-    assert keys == ['app1:dead', 'app1:test-results']
+    assert await arq_keys(redis) == ['app1:dead']
+    assert len(await redis.keys('app1:result:*')) == 3
 
 
 
@@ -2117,7 +2190,7 @@ def test_cron_needs_a_coroutine_and_a_queue_of_the_actor():
     with pytest.raises(ConfigurationError, match="uses queue 'nightly', which is not in"):
         class Bad(Actor):
             @cron(hour=1, dft_queue='nightly')
-            async def job(self):
+            async def report(self):
                 pass
 
 
@@ -2297,6 +2370,600 @@ async def test_cron_unique_across_two_worker_processes_runs_every_time_once(
     assert {t.split(':')[1] for t in ticks} <= {str(w.child_pid) for w in workers}
 
 
+# ─────────────────────────────────────────────────────────────────── results and retries ──
+
+async def test_result_returns_the_value_and_info_has_its_fields(settings, redis, start_worker):
+    await start_worker(settings)
+    async with Recorder(redis_settings=settings) as actor:
+        handle = await actor.add(2, 3)
+        assert await handle.result(timeout=10) == 5
+        info = await handle.info()
+        assert await handle.status() is JobStatus.COMPLETE
+    assert isinstance(info, JobInfo)
+    assert (info.job_id, info.status, info.function, info.args, info.kwargs, info.queue) == (
+        handle.id, JobStatus.COMPLETE, 'Recorder.add', (2, 3), {}, 'dft')
+    assert (info.tries, info.success, info.result) == (1, True, 5)
+    assert info.enqueued_at <= info.started_at <= info.finished_at
+    assert abs((info.finished_at - datetime.datetime.now(datetime.UTC)).total_seconds()) < 60
+    ttl = await redis.ttl(f'arq:result:{handle.id}')
+    assert 3500 < ttl <= 3600
+
+
+async def test_failed_job_raises_job_failed_with_the_remote_traceback(settings, start_worker):
+    await start_worker(settings)
+    async with Recorder(redis_settings=settings) as actor:
+        handle = await actor.fail('boom')
+        with pytest.raises(JobFailed, match=r'job [0-9a-f]{6} Recorder.fail failed: '
+                                            r'ValueError: boom') as caught:
+            await handle.result(timeout=10)
+        info = await handle.info()
+    exc = caught.value
+    assert (exc.exc_type, exc.exc_message, exc.job_id, exc.function) == (
+        'ValueError', 'boom', handle.id, 'Recorder.fail')
+    assert 'Traceback (most recent call last)' in exc.remote_traceback
+    assert "raise ValueError(message)" in exc.remote_traceback
+    assert isinstance(exc, arq.ArqError) and not isinstance(exc, JobTimedOut)
+    assert info.success is False and isinstance(info.result, JobFailed)
+
+
+async def test_stop_job_and_timeout_are_their_own_kinds(settings, redis, start_worker):
+    await start_worker(settings)
+    async with Recorder(redis_settings=settings) as actor:
+        stopped = await actor.stop_early(False)
+        timed_out = await actor.sleep(5, 'slow', _timeout=0.05)
+        own = await actor.own_timeout()
+        with pytest.raises(JobStopped, match='stopped: enough for today'):
+            await stopped.result(timeout=10)
+        with pytest.raises(JobTimedOut, match=r'Recorder.sleep failed: timed out after 0.05s'):
+            await timed_out.result(timeout=10)
+        # a TimeoutError the job raises itself is a plain failure
+        with pytest.raises(JobFailed, match='TimeoutError: my own timeout') as caught:
+            await own.result(timeout=10)
+        assert not isinstance(caught.value, JobTimedOut)
+        assert (await stopped.info()).success is True
+        assert (await timed_out.info()).tries == 1
+    # the timed-out job ran once: a timeout is not re-run unless the function asks
+    assert await results(redis) == []
+    assert await redis.lrange(started_key(), 0, -1) == [b'slow']
+
+
+async def test_result_waiting_across_two_processes(settings, redis, redis_server,
+                                                   start_worker):
+    await start_worker(settings)
+    script = (
+        'import asyncio, arq, test_arq\n'
+        'async def main():\n'
+        '    async with test_arq.Recorder() as actor:\n'
+        '        handle = await actor.add(20, 22)\n'
+        '        print(handle.id, flush=True)\n'
+        '        print(await handle.result(timeout=10), flush=True)\n'
+        'asyncio.run(main())\n')
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, '-c', script, cwd=REPO, env=cli_env(redis_server.url),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    job_id = (await asyncio.wait_for(process.stdout.readline(), 20)).decode().strip()
+    # this process rebuilds a handle from the id alone and waits on it too
+    async with Actor(redis_settings=settings) as anyone:
+        assert await JobHandle(job_id, anyone).result(timeout=10) == 42
+        assert (await anyone.job(job_id).info()).function == 'Recorder.add'
+    out, err = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 0, err.decode()
+    assert out.decode().split() == ['42']
+
+
+async def test_a_thousand_waiters_share_one_connection_and_do_not_poll(settings, redis,
+                                                                       start_worker):
+    await start_worker(settings)
+    async with Tries(redis_settings=settings) as actor:
+        handles = [await actor.gated(i) for i in range(10)]
+        await wait_for(lambda: _equals(lambda: redis.hlen('arq:workers'), 1))
+        await asyncio.sleep(0.05)
+        before = len(await redis.client_list())
+        await redis.config_resetstat()
+        waiters = [asyncio.create_task(h.result(timeout=20)) for h in handles for _ in range(100)]
+        await wait_for(lambda: len(actor._listener.channels) == 10 if actor._listener else False)
+        await asyncio.sleep(0.3)  # waiters that polled would keep sending commands now
+        during = len(await redis.client_list())
+        stats = await redis.info('commandstats')
+        assert not any(w.done() for w in waiters)
+        await redis.rpush(gate_key(), *range(10))
+        values = await asyncio.gather(*waiters)
+    assert sorted(values) == sorted(i for i in range(10) for _ in range(100))
+    assert during - before == 1  # the listener's pub/sub connection; checks reuse the pool
+    calls = {k.removeprefix('cmdstat_'): v['calls'] for k, v in stats.items()}
+    # one look at each job after subscribing, whatever the number of waiters
+    assert calls.get('get', 0) == 10 and calls.get('exists', 0) == 10, calls
+    assert calls.get('subscribe', 0) <= 10, calls
+
+
+async def test_results_of_jobs_enqueued_while_listening_cost_no_command(settings, redis,
+                                                                        start_worker):
+    await start_worker(settings)
+    async with Recorder(redis_settings=settings) as actor:
+        assert await (await actor.add(1, 1)).result(timeout=10) == 2  # starts the listener
+        await wait_for(lambda: actor._listener.reply_ready)
+        handle = await actor.add(2, 2)
+        await redis.config_resetstat()
+        assert await handle.result(timeout=10) == 4
+        assert await handle.result(timeout=1) == 4  # as often as asked
+        stats = await redis.info('commandstats')
+        # a handle nobody keeps is not kept by the listener either
+        dropped = await actor.add(3, 3, _defer_by=60)
+        dropped_id = dropped.id
+        del dropped
+        gc.collect()
+        assert dropped_id not in actor._listener._handles
+        # other handles on the same job still wait on its own channel
+        assert await actor.job(handle.id).result(timeout=1) == 4
+    calls = {k.removeprefix('cmdstat_'): v['calls'] for k, v in stats.items()}
+    assert not {'get', 'exists', 'subscribe', 'unsubscribe'} & set(calls), calls
+
+
+async def test_waiters_and_aborts_survive_a_lost_pubsub_connection(settings, redis,
+                                                                    start_worker):
+    await start_worker(settings)
+    async with Tries(redis_settings=settings) as actor:
+        await redis.rpush(gate_key(), 'x')
+        assert await (await actor.gated('warm')).result(timeout=10) == 'warm'
+        await wait_for(lambda: actor._listener.reply_ready)
+        own = await actor.gated('own')                      # waits on the reply channel
+        other = actor.job((await actor.gated('other')).id)  # waits on its own channel
+        waiters = [asyncio.create_task(h.result(timeout=20)) for h in (own, other)]
+        await wait_for(lambda: len(actor._listener.channels) == 1)
+        await asyncio.sleep(0.1)
+        # both pub/sub connections, our listener's and the worker's, are dropped
+        killed = await redis.execute_command('CLIENT', 'KILL', 'TYPE', 'pubsub')
+        assert killed == 2
+        await redis.rpush(gate_key(), 'a', 'b')
+        assert sorted(await asyncio.gather(*waiters)) == ['other', 'own']
+        # the worker listens for aborts again
+        running = await actor.gated('stuck')
+        await wait_for(lambda: _equals(running.status, JobStatus.IN_PROGRESS))
+        await wait_for(lambda: _equals(lambda: redis.pubsub_numsub('arq:abort'),
+                                       [(b'arq:abort', 1)]))
+        assert await running.abort(timeout=10)
+
+
+async def test_a_call_on_an_idle_worker_costs_three_scripts_and_no_polling(settings, redis,
+                                                                           start_worker):
+    await start_worker(settings)
+    async with Recorder(redis_settings=settings) as actor:
+        assert await (await actor.add(0, 0)).result(timeout=10) == 0
+        await wait_for(lambda: actor._listener.reply_ready)
+        await redis.config_resetstat()
+        for i in range(20):
+            assert await (await actor.echo(i)).result(timeout=10) == [(i,), {}]
+        stats = await redis.info('commandstats')
+    calls = {k.removeprefix('cmdstat_'): v['calls'] for k, v in stats.items()}
+    # per call: the enqueue, one pop and one acknowledgement (all scripts), and one
+    # blocking wait; a partial pop proves the queues empty, so no second pop follows
+    assert calls['evalsha'] == 3 * 20, calls
+    assert calls['blmove'] <= 20 + 3, calls
+
+
+async def test_result_of_a_job_that_ended_before_the_wait(settings, redis, start_worker):
+    async with Recorder(redis_settings=settings) as actor:
+        handle = await actor.add(1, 1)
+        await run_burst(settings)
+        assert await handle.result(timeout=0.5) == 2
+        assert await actor.job(handle.id).result(timeout=0.5) == 2
+
+
+async def test_result_timeout_and_unknown_job(settings, redis):
+    async with Recorder(redis_settings=settings) as actor:
+        handle = await actor.add(1, 1)
+        with pytest.raises(TimeoutError, match=rf'job {handle.id} Recorder.add gave no result '
+                                               r'within 0.05s'):
+            await handle.result(timeout=0.05)
+        with pytest.raises(JobNotFound, match='job nope not found: never enqueued'):
+            await actor.job('nope').result(timeout=5)
+        assert await actor.job('nope').status() is JobStatus.NOT_FOUND
+        assert (await actor.job('nope').info()).status is JobStatus.NOT_FOUND
+        assert not await actor.job('nope').abort()
+    assert actor._listener is None  # closed with the actor
+
+
+async def test_job_id_race_runs_once(settings, redis):
+    actors = [Recorder(redis_settings=settings) for _ in range(20)]
+    try:
+        for actor in actors:  # connect first, so that the enqueues really race
+            await actor.get_redis()
+        handles = await asyncio.gather(*(a.add(1, i, _job_id='the-one')
+                                         for i, a in enumerate(actors)))
+        [winner] = [h for h in handles if h is not None]
+        assert winner.id == 'the-one' and handles.count(None) == 19
+        assert await redis.llen('arq:q:dft') == 1
+        await run_burst(settings)
+        assert len(await results(redis)) == 1
+        # its result is kept, so the id is still known
+        assert await actors[0].add(1, 1, _job_id='the-one') is None
+        await redis.delete('arq:result:the-one')
+        assert (await actors[0].add(1, 1, _job_id='the-one')).id == 'the-one'
+    finally:
+        for actor in actors:
+            await actor.close()
+
+
+@pytest.mark.parametrize('max_tries', [1, 2, 3])
+async def test_retry_counts_tries_and_stops_at_max_tries(settings, redis, max_tries):
+    async with Tries(redis_settings=settings) as actor:
+        handle = await actor.flaky('f', _max_tries=max_tries)
+        worker = await run_burst(settings)
+        assert await results(redis) == [f'f:{n}' for n in range(1, max_tries + 1)]
+        with pytest.raises(JobFailed, match=rf'failed: used up its {max_tries} tries '
+                                            rf'\(max_tries={max_tries}\); the last raised '
+                                            r'Retry') as caught:
+            await handle.result(timeout=1)
+        assert caught.value.exc_type == 'Retry'
+        assert (await handle.info()).tries == max_tries
+        [letter] = await actor.dead_letters()
+    assert (worker.jobs_retried, worker.jobs_failed) == (max_tries - 1, 1)
+    assert 'used up its' in letter.reason and letter.queue == 'arq:q:dft'
+    assert letter.job.id == handle.id and letter.job.job_try == max_tries
+    assert await arq_keys(redis) == ['arq:dead']
+
+
+async def test_retry_succeeds_on_a_later_try_and_sees_its_try_number(settings, redis,
+                                                                     start_worker):
+    await start_worker(settings)
+    async with Tries(redis_settings=settings) as actor:
+        handle = await actor.flaky('g', succeed_on=3, defer=0.02)
+        assert await handle.result(timeout=10) == 'g ok on try 3'
+        assert (await handle.info()).tries == 3
+    assert await results(redis) == ['g:1', 'g:2', 'g:3']
+    assert await redis.llen('arq:dead') == 0
+
+
+async def test_worker_max_tries_default_and_function_option(settings, redis):
+    async with Tries(redis_settings=settings) as actor:
+        default = await actor.flaky('d', defer=0)
+        stubborn = await actor.stubborn('s', 5, _timeout=0.05)
+        worker = await run_burst(settings, max_tries=4)
+        with pytest.raises(JobFailed, match='used up its 4 tries'):
+            await default.result(timeout=1)
+        # a timeout is retried only because the function asks, up to its own max_tries
+        with pytest.raises(JobTimedOut, match=r'used up its 2 tries \(max_tries=2\); the last '
+                                              r'raised TimeoutError'):
+            await stubborn.result(timeout=1)
+    assert sorted(await results(redis)) == ['d:1', 'd:2', 'd:3', 'd:4', 's:1', 's:2']
+    assert worker.jobs_failed == 2
+
+
+async def test_abort_a_queued_and_a_deferred_job(settings, redis):
+    async with Recorder(redis_settings=settings) as actor:
+        queued = await actor.add(1, 2)
+        deferred = await actor.add(3, 4, _defer_by=60)
+        kept = await actor.add(5, 6)
+        assert await queued.status() is JobStatus.QUEUED
+        assert await deferred.status() is JobStatus.DEFERRED
+        assert await queued.abort()
+        assert await deferred.abort()
+        assert not await queued.abort()  # once is enough
+        for handle in (queued, deferred):
+            with pytest.raises(JobAborted, match='was aborted \\(aborted before it started\\)'):
+                await handle.result(timeout=1)
+            assert await handle.status() is JobStatus.COMPLETE
+        assert await redis.zcard('arq:deferred') == 0
+        worker = await run_burst(settings)
+        assert await kept.result(timeout=1) == 11
+    assert (worker.jobs_complete, worker.jobs_failed) == (1, 0)
+    assert await results(redis) == ['add:11']
+
+
+async def test_abort_a_running_job(settings, redis, start_worker, caplog):
+    caplog.set_level(logging.INFO, logger='arq')
+    worker, _ = await start_worker(settings)
+    async with Recorder(redis_settings=settings) as actor:
+        handle = await actor.sleep(30, 'long')
+        await wait_started(redis, 1)
+        assert await handle.status() is JobStatus.IN_PROGRESS
+        assert await handle.abort(timeout=5)
+        with pytest.raises(JobAborted, match='aborted while running'):
+            await handle.result(timeout=1)
+        # the worker carries on
+        assert await (await actor.add(1, 1)).result(timeout=5) == 2
+    assert worker.jobs_aborted == 1 and worker.jobs_ongoing == 0
+    assert any(re.fullmatch(rf'dft  aborted after +\d+\.\d{{3}}s ■ {HEX6} Recorder.sleep\(30, '
+                            r"'long'\)", m) for m in job_messages(caplog))
+    assert await results(redis) == ['add:2']
+
+
+class AbortOnAdd(Drain):
+    """Delivers an abort for each job just after its task is created, before it runs."""
+
+    worker: BaseWorker | None = None
+
+    def add(self, coro, job=None, re_enqueue=False, **kwargs):
+        task = super().add(coro, job, re_enqueue, **kwargs)
+        AbortOnAdd.worker._on_abort(Job.decode(job.data).id)
+        return task
+
+
+async def test_abort_between_pop_and_start_is_recorded(settings, redis):
+    async with Recorder(redis_settings=settings) as actor:
+        handle = await actor.add(1, 2, _job_id='abort-me')
+        worker = Worker(burst=True, redis_settings=settings, drain_class=AbortOnAdd)
+        AbortOnAdd.worker = worker
+        try:
+            await asyncio.wait_for(worker.run(), 15)
+        finally:
+            await worker.close()
+        with pytest.raises(JobAborted, match='aborted before it started'):
+            await handle.result(timeout=1)
+    assert (worker.jobs_aborted, worker.jobs_complete) == (1, 0)
+    assert await results(redis) == [] and await arq_keys(redis) == []
+
+
+async def test_drain_puts_back_a_job_cancelled_before_it_started(redis):
+    await redis.rpush('q', b'job')
+    ran = []
+
+    async def work():
+        ran.append(1)
+
+    async with Drain(redis=redis, burst_mode=True) as drain:
+        async for raw in drain.iter('q'):
+            drain.add(work(), raw)
+            drain.finish_now()  # cancels the task before it ran
+    assert ran == [] and drain.jobs_re_enqueued == 1
+    assert await redis.lrange('q', 0, -1) == [b'job']
+
+
+async def test_abort_a_running_job_that_keeps_no_result(settings, redis, start_worker):
+    worker, _ = await start_worker(settings)
+    async with Tries(redis_settings=settings) as actor:
+        handle = await actor.forget_slowly(30)
+        await wait_started(redis, 1)
+        assert await handle.abort(timeout=5)
+    assert worker.jobs_aborted == 1
+    assert await redis.keys('arq:result:*') == []
+
+
+class OddQueues(Actor):
+    queues = ('aq:x', 'dft')
+
+    @concurrent('aq:x')
+    async def odd(self):
+        return 'odd'
+
+
+async def test_info_and_dead_letters_name_a_queue_with_a_colon(settings, redis):
+    async with OddQueues(redis_settings=settings) as actor:
+        handle = await actor.odd()
+        assert (await handle.info()).queue == 'aq:x'
+        await redis.rpush('arq:q:aq:x', Job('OddQueues', 'nope').encode())
+        await run_burst(settings, shadows=[OddQueues])
+        assert await handle.result(timeout=1) == 'odd'
+        [letter] = await actor.dead_letters()
+    assert letter.job.queue == 'aq:x' and letter.queue == 'arq:q:aq:x'
+
+
+async def test_abort_of_a_finished_job_says_no(settings, redis, start_worker):
+    await start_worker(settings)
+    async with Recorder(redis_settings=settings) as actor:
+        handle = await actor.add(1, 1)
+        assert await handle.result(timeout=5) == 2
+        assert not await handle.abort()
+        assert await handle.result(timeout=1) == 2
+
+
+async def test_expired_job_is_dropped_and_recorded(settings, redis):
+    past = datetime.datetime.now() - datetime.timedelta(seconds=1)
+    async with Recorder(redis_settings=settings) as actor:
+        expired = await actor.add(1, 1, _expires=past)
+        fresh = await actor.add(2, 2, _expires=60)
+        worker = await run_burst(settings)
+        with pytest.raises(JobExpired, match='expired before it started'):
+            await expired.result(timeout=1)
+        assert await fresh.result(timeout=1) == 4
+        info = await expired.info()
+    assert (info.success, info.started_at) == (False, None)
+    assert worker.jobs_expired == 1
+    assert await results(redis) == ['add:4']
+
+
+async def test_dead_letters_for_each_reason_and_requeue(settings, redis):
+    await redis.rpush('arq:q:dft', b'\xc1garbage', _raw('Nobody', 'add', 1, 2),
+                      _raw('Recorder', 'nope'))
+    async with Tries(redis_settings=settings) as actor:
+        handle = await actor.until_flag('u', _max_tries=2)
+        await run_burst(settings)
+        letters = await actor.dead_letters()
+        reasons = [re.sub(f'^job {HEX6} ', '', lt.reason)[:40] for lt in letters]
+        assert sorted(reasons) == sorted([
+            "cannot decode job from queue 'dft': payl", "names 'Nobody.add', which is not a job t",
+            "names 'Recorder.nope', which is not a jo", 'used up its 2 tries (max_tries=2); the l'])
+        assert all(abs((lt.time - datetime.datetime.now(datetime.UTC)).total_seconds()) < 60
+                   for lt in letters)
+        assert [lt.job is None for lt in letters].count(True) == 1
+        with pytest.raises(JobFailed, match='used up its 2 tries'):
+            await handle.result(timeout=1)
+
+        [exhausted] = [lt for lt in letters if lt.reason.startswith('used up')]
+        await redis.set('arq:test-flag', 1)
+        waiter = asyncio.create_task(handle.result(timeout=10))
+        assert await actor.requeue_dead(exhausted)
+        assert not await actor.requeue_dead(exhausted)  # it is not there any more
+        await run_burst(settings)
+        assert await waiter == 'flag seen'
+        assert len(await actor.dead_letters()) == 3
+    # tries counted afresh after the requeue
+    assert await results(redis) == ['u:1', 'u:2', 'u:1']
+
+
+async def test_unknown_method_job_also_fails_its_waiters(settings, redis):
+    job = Job('Recorder', 'nope', ())
+    await redis.rpush('arq:q:dft', job.encode())
+    async with Recorder(redis_settings=settings) as actor:
+        await run_burst(settings)
+        with pytest.raises(JobFailed, match="names 'Recorder.nope', which is not a job"):
+            await actor.job(job.id).result(timeout=1)
+
+
+async def test_keep_result_zero_says_so_at_once(settings, redis):
+    async with Tries(redis_settings=settings) as actor:
+        handle = await actor.forget('x')
+        with pytest.raises(JobNotFound, match=r'Tries.forget keeps no result \(keep_result=0\)'):
+            await handle.result()  # no timeout: it must not wait at all
+        await run_burst(settings)
+        assert await results(redis) == ['x:1']
+        assert await handle.status() is JobStatus.NOT_FOUND
+        with pytest.raises(JobNotFound, match='not found'):
+            await actor.job(handle.id).result()
+    async with Recorder(redis_settings=settings) as actor:
+        handle = await actor.add(1, 2)
+        await run_burst(settings, keep_result=0)
+        with pytest.raises(JobNotFound, match='not kept'):
+            await handle.result()
+    assert await arq_keys(redis) == [] and await redis.keys('arq:result:*') == []
+
+
+async def test_status_moves_from_deferred_to_queued_to_running_to_complete(settings, redis,
+                                                                          start_worker):
+    async with Recorder(redis_settings=settings) as actor:
+        handle = await actor.sleep(0.3, 's', _defer_by=0.2)
+        assert await handle.status() is JobStatus.DEFERRED
+        info = await handle.info()
+        assert (info.status, info.function, info.args, info.tries) == (
+            JobStatus.DEFERRED, 'Recorder.sleep', (0.3, 's'), 1)
+        await redis.eval(arq._MOVE_DUE_SCRIPT, 1, 'arq:deferred', int(time.time() * 1000) + 10**6,
+                         10, 'arq:job:')
+        assert await handle.status() is JobStatus.QUEUED
+        await start_worker(settings)
+        await wait_started(redis, 1)
+        assert await handle.status() is JobStatus.IN_PROGRESS
+        assert await handle.result(timeout=10) == 's'
+        assert await handle.status() is JobStatus.COMPLETE
+
+
+async def test_deferred_job_runs_when_due_on_a_running_worker(settings, redis, start_worker):
+    await start_worker(settings)
+    async with Recorder(redis_settings=settings) as actor:
+        await wait_for(lambda: redis.hlen('arq:workers'))
+        handle = await actor.add(1, 2, _defer_by=0.3)
+        assert await handle.result(timeout=5) == 3
+        info = await handle.info()
+    assert (info.started_at - info.enqueued_at).total_seconds() >= 0.3
+    assert await redis.zcard('arq:deferred') == 0
+
+
+@pytest.mark.parametrize('make', [
+    pytest.param(lambda: datetime.datetime.now() + datetime.timedelta(hours=1), id='naive'),
+    pytest.param(lambda: datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1),
+                 id='utc'),
+    pytest.param(lambda: datetime.datetime.now(TZ_PLUS) + datetime.timedelta(hours=1),
+                 id='offset'),
+])
+async def test_defer_until_naive_is_local_time_and_aware_keeps_its_zone(settings, redis,
+                                                                       monkeypatch, make):
+    # a local zone far from UTC, so that reading naive as UTC would be hours off
+    monkeypatch.setenv('TZ', 'America/New_York')
+    time.tzset()
+    try:
+        async with Recorder(redis_settings=settings) as actor:
+            handle = await actor.add(1, 2, _defer_until=make())
+            due = await redis.zscore('arq:deferred', handle.id)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert abs(due / 1000 - (time.time() + 3600)) < 60
+
+
+async def test_burst_worker_leaves_future_jobs_and_aborted_retries_do_not_hold_it(settings,
+                                                                                  redis):
+    async with Tries(redis_settings=settings) as actor:
+        later = await actor.flaky('later', _defer_by=60)
+        retried = await actor.flaky('r', defer=30)
+        burst = asyncio.create_task(run_burst(settings))
+        # the burst worker waits for the retry it scheduled itself...
+        await wait_for(lambda: redis.zscore('arq:deferred', retried.id))
+        await asyncio.sleep(0.1)
+        assert not burst.done()
+        # ...until it is aborted
+        assert await retried.abort()
+        worker = await asyncio.wait_for(burst, 5)
+        assert await later.status() is JobStatus.DEFERRED
+    assert (worker.jobs_retried, worker.jobs_complete) == (1, 0)
+    assert await results(redis) == ['r:1']
+
+
+async def test_retry_past_expiry_expires_at_once(settings, redis):
+    async with Tries(redis_settings=settings) as actor:
+        handle = await actor.flaky('e', defer=30, _expires=5)
+        worker = await asyncio.wait_for(run_burst(settings), 5)
+        with pytest.raises(JobExpired, match='next try would start after it expires'):
+            await handle.result(timeout=1)
+    assert worker.jobs_expired == 1
+    assert await redis.zcard('arq:deferred') == 0
+
+
+async def test_job_cancelled_at_shutdown_frees_its_id_and_tells_waiters(settings, redis):
+    worker = Worker(redis_settings=settings, shutdown_delay=0.1)
+    task = asyncio.create_task(worker.run())
+    async with Recorder(redis_settings=settings) as actor:
+        handle = await actor.sleep(30, 'x', _job_id='cancel-me')
+        await wait_started(redis, 1)
+        await stop_worker(worker, task)
+        with pytest.raises(JobFailed, match='cancelled at worker shutdown'):
+            await handle.result(timeout=1)
+        await redis.delete('arq:result:cancel-me')
+        assert await actor.sleep(1, 'y', _job_id='cancel-me') is not None
+
+
+@pytest.mark.parametrize(('options', 'message'), [
+    ({'_nope': 1}, r"unknown enqueue option\(s\) \['_nope'\]; choose from _job_id"),
+    ({'_job_id': ''}, "_job_id must be a non-empty string without newlines, not ''"),
+    ({'_defer_by': -1}, '_defer_by must be seconds >= 0 or a timedelta, not -1'),
+    ({'_defer_until': 5}, '_defer_until must be a datetime, not 5'),
+    ({'_defer_by': 1, '_defer_until': datetime.datetime.now()}, 'not both'),
+    ({'_expires': 'soon'}, "_expires must be seconds >= 0, a timedelta or a datetime, not 'soon'"),
+    ({'_timeout': 0}, '_timeout must be seconds > 0, not 0'),
+    ({'_max_tries': 0}, '_max_tries must be an int >= 1, not 0'),
+])
+async def test_bad_enqueue_options_write_nothing(settings, redis, options, message):
+    async with Recorder(redis_settings=settings) as actor:
+        with pytest.raises(ConfigurationError, match=message):
+            await actor.add(1, 2, **options)
+    assert await redis.keys('*') == []
+
+
+def test_bad_function_options_and_retry_defer():
+    with pytest.raises(ConfigurationError, match='keep_result must be seconds >= 0 or None, '
+                                                 'not -1'):
+        concurrent(keep_result=-1)(Recorder.add.func)
+    with pytest.raises(ConfigurationError, match="max_tries must be an int >= 1 or None, not 0"):
+        concurrent(max_tries=0)(Recorder.add.func)
+    with pytest.raises(ConfigurationError, match="Retry defer must be seconds >= 0"):
+        Retry(defer=-1)
+    assert Retry(defer=datetime.timedelta(seconds=2)).defer_seconds == 2
+    with pytest.raises(ConfigurationError, match='JobHandle needs an Actor, not 3'):
+        JobHandle('x', 3)
+
+
+def test_job_options_round_trip_and_plain_jobs_keep_six_fields():
+    job = Job('A', 'f', [1], job_try=3, max_tries=4, timeout_seconds=1.5, expires_ms=99)
+    back = Job.decode(job.encode())
+    assert (back.job_try, back.max_tries, back.timeout_seconds, back.expires_ms) == (3, 4, 1.5, 99)
+    assert back == job
+    assert len(msgpack.unpackb(Job('A', 'f').encode())) == 6
+    plain = Job.decode(Job('A', 'f').encode())
+    assert (plain.job_try, plain.max_tries, plain.timeout_seconds, plain.expires_ms) == (
+        1, None, None, None)
+
+
+def test_current_job_is_none_outside_a_job():
+    assert current_job() is None
+
+
+def test_rpc_example_runs(redis_server):
+    done = subprocess.run([sys.executable, 'examples/rpc.py'], cwd=REPO,
+                          env=cli_env(redis_server.url), capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert 'sum of 1..100 = 5050' in done.stdout
+    assert 'ZeroDivisionError' in done.stdout
+
+
 # ──────────────────────────────────────────────────────────────── process side and CLI ──
 
 ARQ_SCRIPT = Path(sys.executable).parent / 'arq'
@@ -2449,7 +3116,7 @@ async def test_cli_burst_runs_queued_jobs(settings, redis, redis_server, command
 def test_cli_class_defaults_to_worker_and_verbose_logs_debug(settings, redis_server):
     done = run_cli('test_arq', '--burst', '-v', url=redis_server.url)
     assert done.returncode == 0, done.stderr
-    assert 'Running worker with 4 shadow(s)' in done.stderr
+    assert 'Running worker with 5 shadow(s)' in done.stderr
     assert re.search(r'arq\.work +lease of \S+ renewed', done.stderr)
     quiet = run_cli('test_arq', '--burst', url=redis_server.url)
     assert quiet.returncode == 0 and 'renewed' not in quiet.stderr
@@ -2783,7 +3450,7 @@ def test_cli_installs_the_workers_logging_config(redis_server):
     assert done.returncode == 0, done.stderr
     lines = done.stderr.splitlines()
     assert lines and all(line.startswith('custom: arq.') for line in lines), done.stderr
-    assert 'custom: arq.work Running worker with 4 shadow(s)' in done.stderr
+    assert 'custom: arq.work Running worker with 5 shadow(s)' in done.stderr
 
 
 @pytest.mark.parametrize('repeat', [False, True])
