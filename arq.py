@@ -44,6 +44,8 @@ Known limitations:
   abort published while its worker dies is lost (see the TODO at ``_LEASE_SCRIPT``).
 - A queued job's payload is stored twice (queue and ``<ns>:job:<id>``), and status
   ``queued`` costs an ``LPOS`` over its queue.
+- An actor that has awaited a result is sent the end of every job it enqueues later,
+  awaited or not (see ``_ResultListener``).
 """
 
 from __future__ import annotations
