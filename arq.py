@@ -247,7 +247,7 @@ class JobAborted(JobError):
 
 
 class JobExpired(JobError):
-    """The job was not started before its ``_expires`` time, so it never ran."""
+    """The job was not started, or its next try would not start, before its ``_expires``."""
 
 
 class JobNotFound(JobError, LookupError):
@@ -1656,8 +1656,8 @@ def _record_outcome(record: dict[str, Any]) -> Any:
     if kind == 'aborted':
         raise JobAborted(f'{where} was aborted ({reason})', job_id=job_id, function=function)
     if kind == 'expired':
-        raise JobExpired(f'{where} expired before it started ({reason})', job_id=job_id,
-                         function=function)
+        # a retry due after the expiry has run before: "before it started" would be wrong
+        raise JobExpired(f'{where} expired: {reason}', job_id=job_id, function=function)
     exc_type, exc_message = record.get('exc_type') or '', record.get('exc_message') or ''
     cls = JobTimedOut if kind == 'timeout' else JobFailed
     message = f'{where} failed: {reason or f"{exc_type}: {exc_message}"}'
