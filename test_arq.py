@@ -2964,6 +2964,13 @@ def test_rpc_example_runs(redis_server):
     assert done.returncode == 0, done.stdout + done.stderr
     assert 'sum of 1..100 = 5050' in done.stdout
     assert 'ZeroDivisionError' in done.stdout
+    # one line for each enqueue option the README's RPC section shows
+    for line in ['deferred until a time: 7', 'never ran: job ', 'timed out: job ',
+                 'gave up: job ', 'keep_result=0: no result to wait for', 'same _job_id twice',
+                 'aborted the running job: True', 'dead letter: stubborn: used up its 2 tries',
+                 'requeued: True', 'worker exited with code 0']:
+        assert f'\n{line}' in done.stdout, done.stdout
+    assert ', second None\n' in done.stdout
 
 
 # ──────────────────────────────────────────────────────────────── process side and CLI ──
