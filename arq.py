@@ -3855,6 +3855,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f'arq: {exc}', file=sys.stderr)
         return EXIT_USAGE
+    except Exception as exc:  # the class's own __init__ failed: like an error at import
+        message = ' '.join(str(exc).split())
+        print(f'arq: cannot create {args.worker!r}: {type(exc).__name__}: {message}',
+              file=sys.stderr)
+        return EXIT_USAGE
     logging.config.dictConfig(worker_class.logging_config(args.verbose))
     if args.check:
         return asyncio.run(_check_health(worker_class))

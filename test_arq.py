@@ -3249,11 +3249,15 @@ def test_cli_check_with_redis_down(redis_server):
     ('two_lines_mod:Worker', "arq: cannot import 'two_lines_mod': RuntimeError: one two"),
     ('sub/signal.py:Worker',
      "arq: cannot import 'sub/signal.py': its name 'signal' is already taken"),
+    ('init_fails_mod:Worker', "arq: cannot create 'init_fails_mod:Worker': KeyError: 'TOKEN'"),
 ])
 def test_cli_import_problems_are_one_line_and_exit_2(redis_server, tmp_path, spec, message):
     (tmp_path / 'broken_mod.py').write_text("raise RuntimeError('kaboom at import')\n")
     (tmp_path / 'exiting_mod.py').write_text('import sys\nsys.exit(7)\n')
     (tmp_path / 'two_lines_mod.py').write_text("raise RuntimeError('one\\ntwo')\n")
+    (tmp_path / 'init_fails_mod.py').write_text(
+        'import arq, os\nclass Worker(arq.BaseWorker):\n'
+        "    def __init__(self, **kwargs):\n        os.environ['TOKEN']\n")
     (tmp_path / 'sub').mkdir()
     (tmp_path / 'sub' / 'signal.py').write_text('Worker = None\n')
     (tmp_path / 'test_arq.py').symlink_to(REPO / 'test_arq.py')
