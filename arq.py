@@ -364,7 +364,12 @@ class RedisSettings:
                 if not parts.path:
                     raise ConfigurationError(
                         f'unix URL {cls._redact(url)!r} has no socket path')
-                kwargs['unix_socket_path'] = parts.path
+                # unix://run/redis.sock would silently lose 'run' as a host name
+                if parts.hostname:
+                    raise ConfigurationError(
+                        f'unix URL {cls._redact(url)!r} names a host: write the socket '
+                        f"path after 'unix://' (unix:///run/redis.sock), or after '@'")
+                kwargs['unix_socket_path'] = unquote(parts.path)
             else:
                 kwargs['host'] = parts.hostname or 'localhost'
                 # port 0 is a mistake to report, not a reason to fall back to 6379

@@ -608,6 +608,9 @@ def test_from_url_unix_socket():
     s = RedisSettings.from_url('unix://:pw@/run/redis/redis.sock?db=3')
     assert (s.unix_socket_path, s.database, s.password) == ('/run/redis/redis.sock', 3, 'pw')
     assert s.address == 'unix:///run/redis/redis.sock db 3'
+    # the path is percent-decoded, as the password is
+    assert RedisSettings.from_url('unix:///tmp/my%20app%23/r.sock').unix_socket_path == (
+        '/tmp/my app#/r.sock')
 
 
 @pytest.mark.parametrize('url, database', [
@@ -640,6 +643,8 @@ def test_from_url_namespace_retries_and_overrides():
     ('redis://h?conn_retries=-1', r'conn_retries must be an int >= 0, not -1'),
     ('redis://h?namespace=a%20b', r"namespace must be a non-empty string without spaces"),
     ('unix://', r"unix URL 'unix://' has no socket path"),
+    ('unix://:hunter2@run/redis.sock', r"unix URL 'unix://:\*\*\*@run/redis.sock' names a host: "
+                                       r"write the socket path after 'unix://' "),
 ])
 def test_from_url_rejects_bad_urls(url, message):
     with pytest.raises(ConfigurationError, match=message) as info:
