@@ -409,7 +409,8 @@ class RedisSettings:
         if self.unix_socket_path:
             return f'unix://{self.unix_socket_path} db {self.database}'
         scheme = 'rediss' if self.ssl else 'redis'
-        return f'{scheme}://{self.host}:{self.port}/{self.database}'
+        host = f'[{self.host}]' if ':' in self.host else self.host  # an IPv6 address
+        return f'{scheme}://{host}:{self.port}/{self.database}'
 
     def __repr__(self) -> str:
         user = f' user {self.username!r}' if self.username else ''

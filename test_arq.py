@@ -623,6 +623,11 @@ def test_from_url_database_in_path_or_query(url, database):
     assert RedisSettings.from_url(url).database == database
 
 
+def test_from_url_ipv6_host_and_its_address():
+    s = RedisSettings.from_url('redis://[::1]:6380/1')
+    assert (s.host, s.port, s.database, s.address) == ('::1', 6380, 1, 'redis://[::1]:6380/1')
+
+
 def test_from_url_namespace_retries_and_overrides():
     s = RedisSettings.from_url(
         'redis://h?namespace=app&conn_retries=2&conn_retry_delay=0.01&conn_timeout=0.5',
