@@ -3490,7 +3490,7 @@ def run_worker(worker_class: type[BaseWorker], *, burst: bool | None = None) -> 
             await worker.close()
 
     try:
-        asyncio.run(_run())
+        _run_leaving_abandoned_tasks(_run())
     except (ConnectionFailed, ConfigurationError) as exc:  # the message says it all
         work_logger.error('%s', exc)
         return EXIT_ERROR
@@ -3498,6 +3498,27 @@ def run_worker(worker_class: type[BaseWorker], *, burst: bool | None = None) -> 
         work_logger.exception('worker failed')
         return EXIT_ERROR
     return EXIT_OK
+
+
+def _run_leaving_abandoned_tasks(main: Awaitable[None]) -> None:
+    # asyncio.run() cancels the tasks left when main ends and waits for them all: a job
+    # that swallows its cancellation, which the drain abandoned at shutdown, would keep
+    # the work process alive through any number of signals. Give them a second instead.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(main)
+    finally:
+        try:
+            left = asyncio.all_tasks(loop)
+            for task in left:
+                task.cancel()
+            if left:
+                loop.run_until_complete(asyncio.wait(left, timeout=1))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
 
 
 _early_signals: list[int] = []

@@ -371,6 +371,21 @@ class SlowStartWorker(BaseWorker):
     shadows = [Lifecycle, SlowStart]
 
 
+class Unstoppable(Actor):
+    """A job that swallows every cancellation, so the drain has to abandon it."""
+
+    @concurrent
+    async def hold(self, tag):
+        await (await self.get_redis()).rpush(started_key(self.namespace), tag)
+        while True:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(3600)
+
+
+class UnstoppableWorker(BaseWorker):
+    shadows = [Unstoppable]
+
+
 class HealthWorker(Worker):
     """Writes its health line every second, for ``--check`` against live processes."""
 
@@ -3371,6 +3386,22 @@ async def test_cli_second_signal_cancels_at_once(settings, redis, cli_worker, si
     assert await results(redis) == []
     # Recorder does not re_enqueue: the cancelled job is gone, and nothing is left in flight
     assert await arq_keys(redis) == []
+
+
+async def test_cli_second_signal_exits_even_when_a_job_ignores_cancellation(settings, redis,
+                                                                           cli_worker):
+    async with Unstoppable(redis_settings=settings) as actor:
+        await actor.hold('stuck')
+    worker = cli_worker('test_arq:UnstoppableWorker')
+    assert await wait_started(redis, 1) == ['stuck']
+    worker.process.send_signal(signal.SIGTERM)
+    await asyncio.to_thread(worker.wait_for_line, 'got signal SIGTERM, stopping')
+    started = time.monotonic()
+    worker.process.send_signal(signal.SIGTERM)
+    # asyncio.run() would wait for the abandoned task forever, through any signal
+    assert await asyncio.to_thread(worker.wait) == 0
+    assert time.monotonic() - started < 4
+    assert 'shutdown: abandoning 1 job(s) that ignored cancellation' in worker.stderr
 
 
 async def test_cli_work_process_dies_with_the_control_process(settings, redis, cli_worker):
