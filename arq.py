@@ -65,8 +65,10 @@ import importlib.util
 import inspect
 import logging
 import logging.config
+import math
 import multiprocessing
 import os
+import reprlib
 import secrets
 import shutil
 import signal
@@ -150,6 +152,14 @@ MAX_POP_BATCH = 500
 MAX_CONNECTIONS = 10_000
 #: the longest job id a worker accepts (ids are logged, so they must stay readable)
 MAX_JOB_ID_LENGTH = 200
+#: the largest payload enqueue writes and a worker runs, in bytes: a job should carry
+#: references, not blobs, and a worker holds up to max_concurrent_tasks of them at once
+MAX_PAYLOAD_BYTES = 16 * 2**20
+#: how deep arguments may nest (``[[1]]`` is 2): deeper ones could not be logged,
+#: retried or dead-lettered without running out of Python's recursion limit
+MAX_NESTING_DEPTH = 100
+#: characters of a value from Redis (a name, a payload) quoted in a log line or reason
+QUOTE_LENGTH = 100
 #: seconds a result is kept, and tries a job gets, unless the worker or function says
 DEFAULT_KEEP_RESULT = 3600
 DEFAULT_MAX_TRIES = 5
@@ -603,6 +613,56 @@ def _unpack(data: bytes) -> Any:
     return msgpack.unpackb(data, ext_hook=_ext_hook, raw=False, strict_map_key=False)
 
 
+_CONTAINERS = (list, dict, tuple, set, frozenset)
+
+
+def _too_deep(args: Iterable[Any], kwargs: dict[str, Any]) -> bool:
+    # whether any argument nests deeper than MAX_NESTING_DEPTH; a loop, not recursion,
+    # since the point is to look at what recursion could not
+    todo = [(v, 1) for v in (*args, *kwargs.values()) if isinstance(v, _CONTAINERS)]
+    while todo:
+        value, depth = todo.pop()
+        if depth > MAX_NESTING_DEPTH:
+            return True
+        items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+        todo.extend((v, depth + 1) for v in items if isinstance(v, _CONTAINERS))
+    return False
+
+
+class _QuoteRepr(reprlib.Repr):
+    # reprlib cuts depth and length as it goes; bytes, which it does not know, too
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 4
+        self.maxstring = self.maxother = self.maxlong = QUOTE_LENGTH
+
+    def repr_bytes(self, x: bytes, level: int) -> str:
+        text = repr(x[:self.maxstring])
+        return text + '...' if len(x) > self.maxstring else text
+
+
+_quote_repr = _QuoteRepr()
+
+
+def _quote(value: Any, length: int = QUOTE_LENGTH) -> str:
+    """A repr of ``value`` (data from Redis) fit for one log line: short, escaped, flat.
+
+    It costs no more than ``length`` calls whatever the value's size or depth.
+    """
+    try:
+        text = _quote_repr.repr(value)
+    except Exception as exc:  # a repr that fails must not turn bad input into a crash
+        text = f'<{type(value).__name__} whose repr failed: {type(exc).__name__}>'
+    return truncate(text, length)
+
+
+def _quote_error(exc: BaseException) -> str:
+    # an exception raised while reading data from Redis may quote that data
+    text = f'{type(exc).__name__}: {exc}' if str(exc) else type(exc).__name__
+    return truncate(text[:QUOTE_LENGTH * 2].encode('unicode_escape').decode('ascii'),
+                    QUOTE_LENGTH)
+
+
 class Job:
     """A call to run on a worker: which actor, which method, with what arguments.
 
@@ -668,7 +728,7 @@ class Job:
         if options:
             fields.append(options)
         try:
-            return msgpack.packb(fields, default=self._default, strict_types=True,
+            data = msgpack.packb(fields, default=self._default, strict_types=True,
                                  use_bin_type=True, datetime=False)
         except OverflowError as exc:  # msgpack's own message names no type
             raise JobSerialisationError(
@@ -679,44 +739,68 @@ class Job:
             raise JobSerialisationError(
                 f'cannot encode arguments of {self.class_name}.{self.func_name}: {exc}'
             ) from exc
+        except RecursionError as exc:  # tuples and sets nest through _default
+            raise JobSerialisationError(
+                f'cannot encode arguments of {self.class_name}.{self.func_name}: they nest '
+                f'deeper than {MAX_NESTING_DEPTH} levels') from exc
+        # what a worker would refuse must not reach Redis (see Job.decode)
+        if len(data) > MAX_PAYLOAD_BYTES:
+            raise JobSerialisationError(
+                f'cannot encode arguments of {self.class_name}.{self.func_name}: the payload '
+                f'would be {len(data)} bytes, over MAX_PAYLOAD_BYTES ({MAX_PAYLOAD_BYTES})')
+        if len(data) > MAX_NESTING_DEPTH and _too_deep(self.args, self.kwargs):
+            raise JobSerialisationError(
+                f'cannot encode arguments of {self.class_name}.{self.func_name}: they nest '
+                f'deeper than {MAX_NESTING_DEPTH} levels')
+        return data
 
     @classmethod
     def decode(cls, data: bytes, *, queue: str | None = None) -> Job:
         """Read a payload written by ``encode()``.
 
+        Anything in Redis may be read here, so no payload makes it raise anything else,
+        and what it quotes of the payload in messages is short and escaped.
+
         Raises:
-            JobDecodeError: the bytes are not msgpack, or not a job's fields.
+            JobDecodeError: the bytes are not msgpack, not a job's fields, or over the
+                limits (``MAX_PAYLOAD_BYTES``, ``MAX_NESTING_DEPTH``).
         """
+        if len(data) > MAX_PAYLOAD_BYTES:
+            raise JobDecodeError(
+                f'payload of {len(data)} bytes is over MAX_PAYLOAD_BYTES ({MAX_PAYLOAD_BYTES})')
         try:
             fields = _unpack(data)
+        except (msgpack.StackError, RecursionError):
+            # msgpack stops at 1024 levels of arrays and maps; ext types (sets, tuples)
+            # nest through _ext_hook, which Python's recursion limit stops
+            raise JobDecodeError(
+                f'payload nests deeper than {MAX_NESTING_DEPTH} levels') from None
         except Exception as exc:
-            raise JobDecodeError(f'payload is not valid msgpack: {exc!r}') from None
+            raise JobDecodeError(f'payload is not valid msgpack: {_quote_error(exc)}') from None
         if not isinstance(fields, list) or len(fields) < 6:
             raise JobDecodeError(
-                f'payload must be an array of at least 6 fields, not {truncate(repr(fields))}')
+                f'payload must be an array of at least 6 fields, not {_quote(fields)}')
         job_id, queued_at, class_name, func_name, args, kwargs = fields[:6]
         if not (isinstance(job_id, str) and isinstance(queued_at, int)
                 and isinstance(class_name, str) and isinstance(func_name, str)
                 and isinstance(args, list) and isinstance(kwargs, dict)
                 and all(isinstance(k, str) for k in kwargs)):
-            raise JobDecodeError(
-                f'payload fields have the wrong types: {truncate(repr(fields[:6]))}')
+            raise JobDecodeError(f'payload fields have the wrong types: {_wrong_fields(fields)}')
         # the id and time are logged as they are: no control characters, a sane time
         if not (0 < len(job_id) <= MAX_JOB_ID_LENGTH and job_id.isprintable()
                 and 0 <= queued_at < 2**53):
             raise JobDecodeError(
-                f'payload has a bad id or enqueue time: {truncate(repr(fields[:2]))}')
-        # options written by a later version, or of a type we do not expect, are ignored
-        options = fields[6] if len(fields) > 6 and isinstance(fields[6], dict) else {}
-        job_try, max_tries = options.get('try'), options.get('max_tries')
-        timeout, expires = options.get('timeout'), options.get('expires')
-        reply = options.get('reply')
+                f'payload has a bad id or enqueue time: {_quote(fields[:2])}')
+        # a nesting n levels deep takes at least n bytes: small payloads need no look
+        if len(data) > MAX_NESTING_DEPTH and _too_deep(args, kwargs):
+            raise JobDecodeError(f'payload nests deeper than {MAX_NESTING_DEPTH} levels')
+        # options written by a later version are ignored; ours must make sense
+        options = fields[6] if len(fields) > 6 and isinstance(fields[6], dict) else None
+        job_try, max_tries, timeout, expires, reply = (
+            _read_options(options) if options else (1, None, None, None, None))
         return cls(class_name, func_name, args, kwargs, job_id=job_id, queued_at=queued_at,
-                   queue=queue, job_try=job_try if isinstance(job_try, int) else 1,
-                   max_tries=max_tries if isinstance(max_tries, int) else None,
-                   timeout_seconds=timeout if isinstance(timeout, int | float) else None,
-                   expires_ms=expires if isinstance(expires, int) else None,
-                   reply=reply if isinstance(reply, str) else None)
+                   queue=queue, job_try=job_try, max_tries=max_tries, timeout_seconds=timeout,
+                   expires_ms=expires, reply=reply)
 
     def short_ref(self) -> str:
         """The first six characters of the id, as logged."""
@@ -771,6 +855,47 @@ class Job:
     def _pack_nested(cls, obj: Any) -> bytes:
         return msgpack.packb(obj, default=cls._default, strict_types=True, use_bin_type=True,
                              datetime=False)
+
+
+_FIELD_TYPES = (('id', str, 'a string'), ('queued_at', int, 'an int'),
+                ('class_name', str, 'a string'), ('func_name', str, 'a string'),
+                ('args', list, 'an array'), ('kwargs', dict, 'a map'))
+
+
+def _wrong_fields(fields: list[Any]) -> str:
+    # which of a payload's first six fields are not what Job.encode writes, for a message
+    wrong = [f'{name} must be {expected}, not {type(value).__name__} {_quote(value, 40)}'
+             for (name, kind, expected), value in zip(_FIELD_TYPES, fields, strict=False)
+             if not isinstance(value, kind)]
+    if isinstance(fields[5], dict) and not wrong:
+        key = next(k for k in fields[5] if not isinstance(k, str))
+        wrong.append(f'kwargs keys must be strings, not {type(key).__name__} {_quote(key, 40)}')
+    return '; '.join(wrong)
+
+
+def _read_options(options: dict[Any, Any]) -> tuple[int, int | None, float | None, int | None,
+                                                   str | None]:
+    # a job's options map: (try, max_tries, timeout, expires, reply); None means not set
+    job_try, max_tries = options.get('try', 1), options.get('max_tries')
+    timeout, expires, reply = options.get('timeout'), options.get('expires'), options.get('reply')
+    problem = ''
+    # below 2**63, so that the next try's number can still be encoded
+    if not (_is_int(job_try) and 1 <= job_try < 2**63):
+        problem = f'try must be an int from 1 to 2**63-1, not {_quote(job_try, 40)}'
+    elif max_tries is not None and not (_is_int(max_tries) and 1 <= max_tries < 2**63):
+        problem = f'max_tries must be an int from 1 to 2**63-1, not {_quote(max_tries, 40)}'
+    # NaN would reach the event loop's timer heap, where it breaks the order of timers
+    elif timeout is not None and not (_is_number(timeout) and 0 < timeout
+                                      and math.isfinite(timeout)):
+        problem = f'timeout must be a finite number of seconds > 0, not {_quote(timeout, 40)}'
+    elif expires is not None and not _is_int(expires):
+        problem = f'expires must be an int (ms since the epoch), not {_quote(expires, 40)}'
+    elif reply is not None and not (isinstance(reply, str) and reply.isprintable()
+                                    and 0 < len(reply) <= MAX_JOB_ID_LENGTH):
+        problem = f'reply must be a short printable string, not {_quote(reply, 40)}'
+    if problem:
+        raise JobDecodeError(f'payload option {problem}')
+    return job_try, max_tries, timeout, expires, reply
 
 
 class DatetimeJob(Job):
@@ -1565,8 +1690,9 @@ class _EnqueueOptions(NamedTuple):
         expires = given.get('_expires')
         expires = None if expires is None else _as_timestamp('_expires', expires, now)
         timeout = given.get('_timeout')
-        if timeout is not None and (not isinstance(timeout, int | float) or timeout <= 0):
-            raise ConfigurationError(f'_timeout must be seconds > 0, not {timeout!r}')
+        if timeout is not None and (not isinstance(timeout, int | float) or not timeout > 0
+                                    or not math.isfinite(timeout)):
+            raise ConfigurationError(f'_timeout must be finite seconds > 0, not {timeout!r}')
         max_tries = given.get('_max_tries')
         if max_tries is not None and (not isinstance(max_tries, int) or max_tries < 1):
             raise ConfigurationError(f'_max_tries must be an int >= 1, not {max_tries!r}')
@@ -1623,7 +1749,10 @@ def _result_record(job: Job, job_class: type[Job], *, kind: str, ok: bool,
                              use_bin_type=True, datetime=False)
     except (TypeError, ValueError, OverflowError) as error:
         if kind != 'value':
-            # the arguments were encodable when enqueued: only the value can be at fault
+            # the arguments came from a decoder, which reads dates whatever the job class
+            if job_class is not DatetimeJob:
+                return _result_record(job, DatetimeJob, kind=kind, ok=ok, started=started,
+                                      exc=exc, reason=reason)
             raise
         return _result_record(job, job_class, kind='error', ok=False, started=started,
                               exc=JobSerialisationError(
@@ -2180,6 +2309,15 @@ _REDIS_DOWN = (RedisConnectionError_, RedisTimeoutError, OSError)
 _USE_DRAIN_TIMEOUT: Any = object()
 
 
+class _Rejected(Exception):
+    """A payload the worker will not run; ``commands`` record it for waiters."""
+
+    def __init__(self, reason: str, commands: Iterable[tuple[Any, ...]] = ()) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.commands = commands
+
+
 class _Reported(Exception):
     """Raised by a task that has logged its own failure; ``outcome`` says which kind.
 
@@ -2734,6 +2872,11 @@ def _iso(ts: float) -> str:
     return datetime.datetime.fromtimestamp(ts).isoformat(timespec='milliseconds')
 
 
+def _dead_message(reason: str, data: bytes) -> str:
+    return (f'{reason}; moved to the dead-letter list: {_quote(data, 60)} '
+            f'({len(data)} bytes)')
+
+
 def _describe(job: RawJob | None) -> str:
     if job is None:
         return 'task with no job'
@@ -3104,16 +3247,21 @@ class BaseWorker(RedisMixin):
         started_at = time.time()
         if jobs_logger.isEnabledFor(logging.INFO):
             self.log_job_start(started_at, job)
+        try:
+            # calling a coroutine function binds the arguments and runs nothing yet
+            call = func(*job.args, **job.kwargs)
+        except TypeError as exc:
+            raise self._unfit(job, settings, exc) from None
         # from here until the end, an abort may cancel this task (see _on_abort)
         self._running[job.id] = asyncio.current_task()  # type: ignore[assignment]
         token = _current_job.set(job)
         cm = None
         try:
             if timeout_seconds is None:
-                result = await func(*job.args, **job.kwargs)
+                result = await call
             else:
                 async with asyncio.timeout(timeout_seconds) as cm:
-                    result = await func(*job.args, **job.kwargs)
+                    result = await call
         except StopJob as exc:
             self.handle_stop_job(started_at, exc, job)
             return self._finish(job, settings, started_at, kind='stopped', ok=True,
@@ -3211,20 +3359,17 @@ class BaseWorker(RedisMixin):
         return _Reported('retried', _AckCommands(commands))
 
     def _start_job(self, drain: Drain, raw: RawJob) -> None:
-        queue = self._queue_names.get(raw.queue, raw.queue)
+        # a payload is data anyone with write access to Redis chose: nothing in it may
+        # make this raise, since that would end run(), and the worker with it
         try:
-            job = Job.decode(raw.data, queue=queue)
-        except JobDecodeError as exc:
-            self._reject(drain, raw, f'cannot decode job from queue {queue!r}: {exc}')
+            job, target = self._resolve(raw)
+        except _Rejected as exc:
+            self._reject(drain, raw, exc.reason, exc.commands)
             return
-        target = self._jobs.get((job.class_name, job.func_name))
-        if target is None:
-            name = f'{job.class_name}.{job.func_name}'
-            reason = (f'job {job.short_ref()} names {name!r}, which is '
-                      f'not a job this worker runs (actors: '
-                      f'{", ".join(s.name or "" for s in self._shadows)})')
-            self._reject(drain, raw, reason, self._finish(
-                job, _NO_SETTINGS, None, kind='error', ok=False, reason=reason))
+        except Exception as exc:  # a bug, but the payload, not the worker, is dropped
+            queue = self._queue_names.get(raw.queue, raw.queue)
+            self._reject(drain, raw, f'cannot start a job from queue {queue!r}: '
+                                     f'{_quote_error(exc)}', exc=exc)
             return
         if job.expires_ms is not None and time.time() * 1000 > job.expires_ms:
             jobs_logger.info('%-4s expired %0.3fs ago ■ %s', queue,
@@ -3240,11 +3385,56 @@ class BaseWorker(RedisMixin):
         drain.add(self.run_job(job, func, timeout), raw, actor.re_enqueue_jobs,
                   timeout_seconds=None)
 
+    def _resolve(self, raw: RawJob) -> tuple[Job, tuple[Callable[..., Awaitable[Any]], Actor,
+                                                       float | None]]:
+        """Decode a popped payload and find the method it names: what the worker runs.
+
+        Only ``@concurrent`` and public coroutine methods of the shadows are found (see
+        ``Actor._job_methods``); whether the arguments fit is settled by ``run_job``.
+        Touches no Redis.
+
+        Raises:
+            _Rejected: with the reason, when the payload is not a job this worker runs.
+        """
+        queue = self._queue_names.get(raw.queue, raw.queue)
+        try:
+            job = Job.decode(raw.data, queue=queue)
+        except JobDecodeError as exc:
+            raise _Rejected(f'cannot decode job from queue {queue!r}: {exc}') from None
+        target = self._jobs.get((job.class_name, job.func_name))
+        if target is None:
+            # names from Redis are data: quoted, escaped and cut, never logged as they are
+            name = _quote(f'{job.class_name}.{job.func_name}')
+            reason = (f'job {job.short_ref()} names {name}, which is not a job this worker '
+                      f'runs (actors: {", ".join(s.name or "" for s in self._shadows)})')
+            raise _Rejected(reason, self._finish(job, _NO_SETTINGS, None, kind='error',
+                                                 ok=False, reason=reason))
+        return job, target
+
     def _reject(self, drain: Drain, raw: RawJob, reason: str,
-                commands: Iterable[tuple[Any, ...]] = ()) -> None:
-        self.handle_prepare_exc(f'{reason}; moved to the dead-letter list')
+                commands: Iterable[tuple[Any, ...]] = (), exc: BaseException | None = None
+                ) -> None:
+        # one line per payload: the reason and, quoted, what came; then the dead letter
+        message = _dead_message(reason, raw.data)
+        if exc is None:
+            self.handle_prepare_exc(message)
+        else:
+            jobs_logger.error('%s', message, exc_info=exc)
         drain.dead_letter(raw, reason, commands)
         drain.jobs_failed += 1
+
+    def _unfit(self, job: Job, settings: _JobSettings, exc: TypeError) -> _Reported:
+        # arguments the method cannot take: no try would ever run it, so a dead letter
+        reason = (f'job {job.short_ref()} {job.class_name}.{job.func_name}: its arguments do '
+                  f'not fit: {_quote_error(exc)}')
+        # DatetimeJob writes whatever any decoder read, whichever job class the actor has
+        data = _encode_try(job, DatetimeJob, job.job_try)
+        self.handle_prepare_exc(_dead_message(reason, data))
+        queue_key = self._queue_keys.get(job.queue or '', '')
+        dead = self.drain.dead_letter_command(  # type: ignore[union-attr]
+            RawJob(queue_key, data), reason)
+        return _Reported('failed', _AckCommands([*self._finish(
+            job, settings, None, kind='error', ok=False, reason=reason), dead]))
 
     def _prepare_lifecycle(self) -> None:
         # per job: the result, retry and encoding settings of its function and actor
@@ -3290,7 +3480,8 @@ class BaseWorker(RedisMixin):
             if message is None or message['type'] != 'message':
                 continue
             if message['channel'] == abort:
-                self._on_abort(message['data'].decode())
+                # any client may publish here: bytes that are not UTF-8 abort nothing
+                self._on_abort(message['data'].decode(errors='replace'))
             else:
                 self._wake.set()
 
