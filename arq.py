@@ -3648,12 +3648,13 @@ class BaseWorker(RedisMixin):
 #
 # Contracts:
 # - the control process forks one work process (multiprocessing, "fork" context) and
-#   forwards each SIGINT/SIGTERM it gets to it, once;
+#   forwards each SIGINT/SIGTERM it gets to it, once, through a pipe;
 # - the work process sits in its own process group, so a signal sent to the terminal's
 #   group reaches it only through the control process, and it gets SIGTERM if the
-#   control process dies (Linux);
+#   control process dies (Linux), and sees the pipe close (anywhere);
 # - in the work process the first SIGINT/SIGTERM stops gracefully, a second cancels
-#   running jobs at once;
+#   running jobs at once; a signal that reached both processes (a supervisor such as
+#   systemd signals every process of its unit) counts once, not as first and second;
 # - exit codes: 0 the work process ended well; 1 it failed (``run_worker``); 2 bad
 #   usage or an import error; 3 the control process saw the work process fail.
 
@@ -3665,10 +3666,13 @@ def run_worker(worker_class: type[BaseWorker], *, burst: bool | None = None) -> 
     async def _run() -> None:
         worker = worker_class(burst=burst)
         loop = asyncio.get_running_loop()
+        signals = _SignalCount(worker)
         for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, worker.handle_sig, signum)
+            loop.add_signal_handler(signum, signals.direct, signum)
+        if _forwarded_fd is not None:
+            loop.add_reader(_forwarded_fd, signals.read_forwarded, _forwarded_fd)
         for signum in _early_signals:
-            worker.handle_sig(signum)
+            signals.direct(signum)
         try:
             await worker.run()
         finally:
@@ -3686,13 +3690,59 @@ def run_worker(worker_class: type[BaseWorker], *, burst: bool | None = None) -> 
 
 
 _early_signals: list[int] = []
+#: in a work process, the pipe's end the control process forwards signals to
+_forwarded_fd: int | None = None
+
+
+class _SignalCount:
+    """Pass a work process's signals to its worker, each signal once.
+
+    Signals come straight (``kill`` of the work process, the kernel when the control
+    process dies) or forwarded by the control process. A supervisor that signals every
+    process of a group, as systemd does, makes one SIGTERM arrive both ways: the worker
+    sees the n-th signal only when one way has brought n, so that such a pair is one
+    graceful stop, not a stop and then a cancellation.
+    """
+
+    def __init__(self, worker: BaseWorker) -> None:
+        self.worker = worker
+        self.counts = {'direct': 0, 'forwarded': 0}
+        self.passed = 0
+
+    def direct(self, signum: int) -> None:
+        self._count('direct', signum)
+
+    def read_forwarded(self, fd: int) -> None:
+        try:
+            data = os.read(fd, 64)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b''
+        if not data:
+            # the control process is gone (it closed its end only after we ended): stop
+            # as if it had passed on a SIGTERM; on Linux the kernel sent one too
+            asyncio.get_running_loop().remove_reader(fd)
+            data = bytes([signal.SIGTERM])
+        for signum in data:
+            self._count('forwarded', signum)
+
+    def _count(self, way: str, signum: int) -> None:
+        self.counts[way] += 1
+        if max(self.counts.values()) > self.passed:
+            self.passed += 1
+            self.worker.handle_sig(signum)
 
 
 def _work_process(worker_class: type[BaseWorker], burst: bool | None,
-                  parent_pid: int) -> None:
+                  parent_pid: int, read_fd: int, write_fd: int) -> None:
+    global _forwarded_fd
     # until the event loop installs its handlers, remember signals instead of dying
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda s, _frame: _early_signals.append(s))
+    # our copy of the writing end would keep the pipe open after the control process died
+    os.close(write_fd)
+    _forwarded_fd = read_fd
     os.setpgid(0, 0)
     _die_with_parent()
     if os.getppid() != parent_pid:
@@ -3709,8 +3759,12 @@ def _die_with_parent() -> None:
 
 def run_control_process(worker_class: type[BaseWorker], *, burst: bool | None = None) -> int:
     """Fork the work process, forward signals to it, return 0 if it ended well, else 3."""
+    # signals are forwarded through a pipe rather than as signals, so that the work
+    # process can tell a forwarded copy from the same signal sent to it straight
+    read_fd, write_fd = os.pipe()
     process = multiprocessing.get_context('fork').Process(
-        target=_work_process, args=(worker_class, burst, os.getpid()), name='arq-work')
+        target=_work_process, args=(worker_class, burst, os.getpid(), read_fd, write_fd),
+        name='arq-work')
     pending: list[int] = []
 
     def forward(signum: int, _frame: Any) -> None:
@@ -3719,12 +3773,13 @@ def run_control_process(worker_class: type[BaseWorker], *, burst: bool | None = 
             return
         control_logger.info('got signal %s, passing it to work process %d',
                             signal.Signals(signum).name, process.pid)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(process.pid, signum)
+        with contextlib.suppress(OSError):  # a broken pipe: the work process has ended
+            os.write(write_fd, bytes([signum]))
 
     previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         process.start()
+        os.close(read_fd)
         control_logger.info('started work process %d', process.pid)
         for signum in pending:
             forward(signum, None)
@@ -3732,6 +3787,7 @@ def run_control_process(worker_class: type[BaseWorker], *, burst: bool | None = 
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        os.close(write_fd)
     if process.exitcode == 0:
         control_logger.info('work process %d ended', process.pid)
         return EXIT_OK
