@@ -156,8 +156,9 @@ MAX_JOB_ID_LENGTH = 200
 #: references, not blobs, and a worker holds up to max_concurrent_tasks of them at once
 MAX_PAYLOAD_BYTES = 16 * 2**20
 #: how deep arguments may nest (``[[1]]`` is 2): deeper ones could not be logged,
-#: retried or dead-lettered without running out of Python's recursion limit
-MAX_NESTING_DEPTH = 100
+#: retried or dead-lettered without running out of Python's recursion limit, and each
+#: level of tuples or sets costs msgpack's decoder some 40 KB of C stack
+MAX_NESTING_DEPTH = 64
 #: characters of a value from Redis (a name, a payload) quoted in a log line or reason
 QUOTE_LENGTH = 100
 #: seconds a result is kept, and tries a job gets, unless the worker or function says
@@ -595,7 +596,23 @@ def _key(namespace: str, *parts: str) -> str:
 EXT_SET, EXT_FROZENSET, EXT_TUPLE, EXT_DATETIME, EXT_DATE = 1, 2, 3, 4, 5
 
 
+#: how many ext types the decoder is inside: each nests a msgpack decoder call, whose
+#: C stack a few hundred levels would overflow (a crash, not an exception)
+_ext_depth: contextvars.ContextVar[int] = contextvars.ContextVar('arq_ext_depth', default=0)
+
+
 def _ext_hook(code: int, data: bytes) -> Any:
+    depth = _ext_depth.get()
+    if depth >= MAX_NESTING_DEPTH:
+        raise RecursionError(f'ext types nest deeper than {MAX_NESTING_DEPTH} levels')
+    token = _ext_depth.set(depth + 1)
+    try:
+        return _read_ext(code, data)
+    finally:
+        _ext_depth.reset(token)
+
+
+def _read_ext(code: int, data: bytes) -> Any:
     if code == EXT_SET:
         return set(_unpack(data))
     if code == EXT_FROZENSET:
