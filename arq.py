@@ -825,8 +825,10 @@ class Job:
 
     def to_string(self, args_curtail: int = 80) -> str:
         """``3f9a1c Downloader.fetch('https://...')``, arguments cut to ``args_curtail``."""
+        # keyword names come from Redis too: one that is not an identifier is quoted
         arguments = ', '.join([*map(repr, self.args),
-                               *(f'{k}={v!r}' for k, v in self.kwargs.items())])
+                               *(f'{k if k.isidentifier() else repr(k)}={v!r}'
+                                 for k, v in self.kwargs.items())])
         arguments = truncate(arguments, args_curtail)
         return f'{self.id[:6]} {self.class_name}.{self.func_name}({arguments})'
 
@@ -887,7 +889,7 @@ def _wrong_fields(fields: list[Any]) -> str:
     if isinstance(fields[5], dict) and not wrong:
         key = next(k for k in fields[5] if not isinstance(k, str))
         wrong.append(f'kwargs keys must be strings, not {type(key).__name__} {_quote(key, 40)}')
-    return '; '.join(wrong)
+    return truncate('; '.join(wrong), 2 * QUOTE_LENGTH)
 
 
 def _read_options(options: dict[Any, Any]) -> tuple[int, int | None, float | None, int | None,

@@ -14,17 +14,20 @@ import asyncio
 import contextlib
 import datetime
 import enum
+import functools
 import gc
 import io
 import itertools
 import logging
 import logging.config
+import math
 import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import zoneinfo
@@ -32,9 +35,11 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import msgpack
 import pytest
 import redis as sync_redis
+from hypothesis import strategies as st
 
 import arq
 from arq import (
@@ -483,6 +488,10 @@ async def arq_keys(redis) -> list[str]:
     """The keys in Redis, leaving out what the test jobs wrote and the results kept."""
     return sorted(k.decode() for k in await redis.keys('*')
                   if b':test-' not in k and b':result:' not in k)
+
+
+#: how the log line of a dead-lettered payload ends: the payload quoted, and its size
+DEAD_LINE_END = r"""; moved to the dead-letter list: b['"].+ \(\d+ bytes\)$"""
 
 
 def job_messages(caplog) -> list[str]:
@@ -1697,7 +1706,7 @@ async def test_worker_rejects_what_it_must_not_run_and_carries_on(settings, redi
     assert len(errors) == len(bad)
     for message, expected in zip(errors, bad.values(), strict=True):
         assert expected in message
-        assert re.search(r"; moved to the dead-letter list: b'.+ \(\d+ bytes\)$", message)
+        assert re.search(DEAD_LINE_END, message)
     dead = [msgpack.unpackb(d) for d in await redis.lrange('arq:dead', 0, -1)]
     assert {d['data'] for d in dead} == set(bad)
     for d in dead:
@@ -2987,10 +2996,12 @@ def run_cli(*args: str, url: str, command=(sys.executable, '-m', 'arq'), cwd=REP
 class CliWorker:
     """A ``python -m arq`` process in the background, its stderr read by a thread."""
 
-    def __init__(self, *args: str, url: str) -> None:
+    def __init__(self, *args: str, url: str, new_group: bool = False) -> None:
+        # new_group: lead a process group of its own, which a test may signal whole
         self.process = subprocess.Popen(
             [sys.executable, '-m', 'arq', *args], cwd=REPO, env=cli_env(url),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            process_group=0 if new_group else None)
         self.lines: list[str] = []
         self._changed = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -3062,8 +3073,8 @@ def cli_worker(settings, redis_server):
     """Start ``python -m arq ARGS`` in the background; kill what is left at the end."""
     started: list[CliWorker] = []
 
-    def start(*args: str) -> CliWorker:
-        worker = CliWorker(*args, url=redis_server.url)
+    def start(*args: str, url: str | None = None, new_group: bool = False) -> CliWorker:
+        worker = CliWorker(*args, url=url or redis_server.url, new_group=new_group)
         started.append(worker)
         return worker
 
@@ -3380,6 +3391,356 @@ def test_run_worker_in_this_process(settings, redis_server, monkeypatch, sync_cl
     assert arq.run_worker(CrashingWorker, burst=True) == 1
     monkeypatch.setenv('ARQ_REDIS_URL', f'redis://127.0.0.1:{closed_port()}?conn_retries=0')
     assert arq.run_worker(Worker, burst=True) == 1
+
+
+# ─────────────────────────────────────────── reliability: bad input, security, signals ──
+#
+# What a worker does with anything Redis hands it, who may talk to Redis, and how the
+# pre-forked pair ends. The actors and workers here sit at module level, like those at
+# the top, so that ``python -m arq test_arq:...`` can import them.
+
+class Pure(Actor):
+    """Jobs that touch no Redis, so the worker's decode and dispatch can run in process."""
+
+    calls: list[tuple[Any, ...]] = []
+
+    @concurrent
+    async def add(self, a, b=0):
+        Pure.calls.append(('add', a, b))
+
+    async def plain(self, *args, **kwargs):
+        Pure.calls.append(('plain', args, kwargs))
+
+    async def _secret(self):
+        Pure.calls.append(('_secret',))
+
+
+class PureWorker(BaseWorker):
+    shadows = [Pure]
+
+
+class Patient(Actor):
+    """A job that notices its cancellation inside its own code and records it."""
+
+    @concurrent
+    async def wait(self, seconds, tag):
+        redis = await self.get_redis()
+        await redis.rpush(started_key(self.namespace), tag)
+        try:
+            await asyncio.sleep(seconds)
+        except asyncio.CancelledError:
+            await redis.rpush(results_key(self.namespace), f'cancelled:{tag}')
+            raise
+        await redis.rpush(results_key(self.namespace), f'end:{tag}')
+        return tag
+
+
+class PatientReEnqueuer(Patient):
+    re_enqueue_jobs = True
+
+
+class SignalWorker(BaseWorker):
+    shadows = [Patient, PatientReEnqueuer]
+    shutdown_delay = 1.5
+
+
+def _payload(*fields: Any) -> bytes:
+    return msgpack.packb(list(fields), use_bin_type=True)
+
+
+def _nested_lists(depth: int) -> bytes:
+    # Recorder.echo with one argument nested ``depth`` lists deep, written byte by byte:
+    # msgpack itself refuses to pack so deep
+    head = _payload('a' * 32, 1, 'Recorder', 'echo')[1:]
+    return b'\x96' + head + b'\x91' + b'\x91' * depth + b'\xc0' + b'\x80'
+
+
+def _nested_tuples(depth: int) -> bytes:
+    inner = msgpack.packb([])
+    for _ in range(depth):
+        inner = msgpack.packb([msgpack.ExtType(arq.EXT_TUPLE, inner)])
+    return _payload('a' * 32, 1, 'Recorder', 'echo', [msgpack.ExtType(arq.EXT_TUPLE, inner)], {})
+
+
+def _nest(kind: type, depth: int) -> Any:
+    """An empty list or tuple inside others, ``depth`` levels in all."""
+    return functools.reduce(lambda inner, _: kind([inner]), range(depth - 1), kind())
+
+
+PWNED = Path(tempfile.gettempdir()) / f'arq-test-unpickled-{os.getpid()}'
+#: what pickle.loads would run: ``os.system('touch PWNED')``
+PICKLE_BOMB = b'cos\nsystem\n(S' + repr(f'touch {PWNED}').encode() + b'\ntR.'
+ID = 'a' * 32
+
+#: payloads a worker must refuse: each is dead-lettered with a reason saying why
+BAD_INPUT = [
+    pytest.param(lambda: b'\xc1\xff\x00garbage', r'payload is not valid msgpack', id='random'),
+    pytest.param(lambda: b'', r'payload is not valid msgpack', id='empty'),
+    pytest.param(lambda: _raw('Recorder', 'add', 1, 2)[:-2], r'payload is not valid msgpack',
+                 id='truncated'),
+    pytest.param(lambda: _raw('Recorder', 'add', 1, 2) + b'\x00',
+                 r'payload is not valid msgpack: ExtraData', id='trailing-bytes'),
+    pytest.param(lambda: PICKLE_BOMB, r'payload is not valid msgpack', id='pickle'),
+    pytest.param(lambda: b'\xdd\xff\xff\xff\xff', r'payload is not valid msgpack: ValueError: '
+                 r'4294967295 exceeds max_array_len', id='array-claims-4G-items'),
+    pytest.param(lambda: msgpack.packb({'id': 1}),
+                 r"payload must be an array of at least 6 fields, not \{'id': 1\}", id='map'),
+    pytest.param(lambda: _payload(7, 1, 'Recorder', 'add', [1, 2], {}),
+                 r'payload fields have the wrong types: id must be a string, not int 7',
+                 id='id-int'),
+    pytest.param(lambda: _payload(ID, 'now', 'Recorder', 'add', [1, 2], {}),
+                 r"queued_at must be an int, not str 'now'", id='time-str'),
+    pytest.param(lambda: _payload(ID, 1, None, 'add', [1, 2], {}),
+                 r'class_name must be a string, not NoneType None', id='class-none'),
+    pytest.param(lambda: _payload(ID, 1, 'Recorder', 'add', {'a': 1}, {}),
+                 r"args must be an array, not dict \{'a': 1\}", id='args-map'),
+    pytest.param(lambda: _payload(ID, 1, 'Recorder', 'add', [1, 2], [3]),
+                 r'kwargs must be a map, not list \[3\]', id='kwargs-array'),
+    pytest.param(lambda: _payload(ID, 1, 'Recorder', 'add', [], {1: 2}),
+                 r'kwargs keys must be strings, not int 1', id='kwargs-int-key'),
+    pytest.param(lambda: _payload('\x1b[2J', 1, 'Recorder', 'add', [], {}),
+                 r"bad id or enqueue time: \['\\x1b\[2J', 1\]", id='id-escape-codes'),
+    pytest.param(lambda: _payload(ID, 1, 'Recorder', 'add', [1, 2], {}, {'timeout': math.nan}),
+                 r'option timeout must be a finite number of seconds > 0, not nan',
+                 id='timeout-nan'),
+    pytest.param(lambda: _payload(ID, 1, 'Recorder', 'add', [1, 2], {}, {'try': 0}),
+                 r'option try must be an int from 1 to 2\*\*63-1, not 0', id='try-zero'),
+    pytest.param(lambda: _payload(ID, 1, 'Recorder', 'add', [1, 2], {}, {'reply': 'a\nb'}),
+                 r"option reply must be a short printable string, not 'a\\nb'",
+                 id='reply-newline'),
+    pytest.param(lambda: _raw('Nobody', 'add', 1, 2),
+                 r"names 'Nobody.add', which is not a job this worker runs", id='unknown-actor'),
+    pytest.param(lambda: _raw('Recorder', 'nope'), r"names 'Recorder.nope', which is not a job",
+                 id='unknown-method'),
+    pytest.param(lambda: _raw('Recorder', 'close'), r"names 'Recorder.close', which is not",
+                 id='close'),
+    pytest.param(lambda: _raw('Recorder', '_secret'), r"names 'Recorder._secret', which is not",
+                 id='private'),
+    pytest.param(lambda: _raw('Recorder', '__class__'), r"names 'Recorder.__class__', which",
+                 id='dunder'),
+    pytest.param(lambda: _raw('Recorder', 'a\n04:00:00 forged\x1b[31m'),
+                 r"names 'Recorder.a\\n04:00:00 forged\\x1b\[31m', which", id='forged-name'),
+    pytest.param(lambda: _raw('Recorder', 'x' * 1_000_000),
+                 r"names 'Recorder.xxxxx+\.\.\.x+', which is not a job", id='huge-name'),
+    pytest.param(lambda: _raw('Recorder', 'add', 1, 2, 3),
+                 r'Recorder.add: its arguments do not fit: TypeError: Recorder.add\(\) takes 3 '
+                 r'positional arguments but 4 were given', id='arguments-do-not-fit'),
+    pytest.param(lambda: Job('Recorder', 'add', (1, 2), {'c\nforged': 3}).encode(),
+                 r"its arguments do not fit: TypeError: Recorder.add\(\) got an unexpected "
+                 r"keyword argument 'c\\nforged'", id='unknown-keyword'),
+    pytest.param(lambda: _nested_lists(10_000), r'payload nests deeper than 64 levels',
+                 id='lists-10000-deep'),
+    pytest.param(lambda: _nested_lists(65), r'payload nests deeper than 64 levels',
+                 id='lists-65-deep'),
+    pytest.param(lambda: _nested_tuples(10_000), r'payload nests deeper than 64 levels',
+                 id='tuples-10000-deep'),
+    pytest.param(lambda: _payload(ID, 1, 'Recorder', 'echo',
+                                  [b'x' * arq.MAX_PAYLOAD_BYTES], {}),
+                 rf'payload of \d+ bytes is over MAX_PAYLOAD_BYTES \({arq.MAX_PAYLOAD_BYTES}\)',
+                 id='huge-argument'),
+    pytest.param(lambda: _payload(ID, 1, 'Recorder', 'echo', [msgpack.ExtType(99, b'')], {}),
+                 r'unknown msgpack ext type 99', id='unknown-ext-type'),
+    pytest.param(lambda: _payload(ID, 1, 'Recorder', 'echo',
+                                  [msgpack.ExtType(arq.EXT_DATETIME, b'\xff')], {}),
+                 r'payload is not valid msgpack: UnicodeDecodeError', id='bad-datetime'),
+]
+
+
+@pytest.mark.parametrize('make, reason', BAD_INPUT)
+async def test_running_worker_dead_letters_bad_input_once_and_carries_on(
+        settings, redis, caplog, start_worker, make, reason):
+    payload = make()
+    worker, task = await start_worker(settings)
+    await redis.rpush('arq:q:dft', payload)
+    async with Recorder(redis_settings=settings) as actor:
+        good = await actor.add(20, 22)
+        assert await good.result(timeout=10) == 42
+        letters = await wait_for(actor.dead_letters)
+    [letter] = letters
+    assert re.search(reason, letter.reason), letter.reason
+    assert letter.data == payload
+    assert letter.queue == 'arq:q:dft'
+    # a reason quotes Redis's data short and escaped: one line, whatever came
+    assert letter.reason.isprintable() and len(letter.reason) < 400
+    await wait_for(lambda: worker.jobs_failed)
+    assert (worker.jobs_failed, worker.jobs_complete) == (1, 1)
+    [record] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    message = record.getMessage()
+    assert (record.name, record.levelno) == ('arq.jobs', logging.ERROR)
+    assert message.startswith(letter.reason)
+    assert re.search(DEAD_LINE_END, message)
+    assert message.isprintable() and len(message) < 600
+    assert not task.done()
+    assert not PWNED.exists()
+    assert await redis.llen('arq:q:dft') == 0
+
+
+async def test_burst_worker_counts_every_bad_payload_once(settings, redis, caplog):
+    payloads = [param.values[0]() for param in BAD_INPUT]
+    await redis.rpush('arq:q:dft', *payloads)
+    await redis.rpush('arq:q:dft', _raw('Recorder', 'add', 1, 2))
+    worker = await run_burst(settings)
+    assert (worker.jobs_failed, worker.jobs_complete) == (len(payloads), 1)
+    assert await results(redis) == ['add:3']
+    letters = await arq.dead_letters(redis)
+    assert sorted(lt.data for lt in letters) == sorted(payloads)
+    errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(errors) == len(payloads)
+    assert await redis.keys('arq:inflight:*') == []
+
+
+def test_no_pickle_anywhere_in_the_module():
+    import ast
+    tree = ast.parse((REPO / 'arq.py').read_text())
+    imported = {alias.name.split('.')[0] for node in ast.walk(tree)
+                if isinstance(node, ast.Import | ast.ImportFrom)
+                for alias in (node.names if isinstance(node, ast.Import)
+                              else [ast.alias(node.module or '')])}
+    assert not imported & {'pickle', '_pickle', 'cPickle', 'dill', 'shelve', 'marshal', 'copyreg'}
+    names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    assert not names & {'pickle', 'eval', 'exec', '__import__'}
+    with pytest.raises(JobDecodeError, match='payload is not valid msgpack'):
+        Job.decode(PICKLE_BOMB)
+    assert not PWNED.exists()
+
+
+@pytest.mark.parametrize('args, message', [
+    ([b'x' * arq.MAX_PAYLOAD_BYTES], r'the payload would be \d+ bytes, over MAX_PAYLOAD_BYTES'),
+    ([_nest(list, 65)], 'they nest deeper than 64 levels'),
+    ([_nest(tuple, 65)], 'they nest deeper than 64 levels'),
+    ([_nest(tuple, 5000)], 'they nest deeper than 64 levels'),
+])
+def test_enqueue_refuses_what_a_worker_would_refuse(args, message):
+    with pytest.raises(JobSerialisationError, match=f'cannot encode arguments of A.f: {message}'):
+        Job('A', 'f', args).encode()
+
+
+def test_arguments_at_the_limits_round_trip():
+    big = b'x' * (arq.MAX_PAYLOAD_BYTES - 100)
+    for args in ([_nest(list, 64)], [_nest(tuple, 64)], [big]):
+        assert Job.decode(Job('A', 'f', args).encode()).args == tuple(args)
+
+
+# arbitrary input, for the in-process path from a popped payload to a call
+
+def _msgpack_values(leaves: int = 12):
+    scalars = (st.none() | st.booleans() | st.integers(-2**63, 2**64 - 1) | st.floats()
+               | st.text(max_size=12) | st.binary(max_size=12))
+    return st.recursive(
+        scalars,
+        lambda inner: (st.lists(inner, max_size=4)
+                       | st.lists(inner, max_size=3).map(tuple)
+                       | st.sets(st.integers(-9, 9) | st.text(max_size=4), max_size=3)
+                       | st.dictionaries(st.text(max_size=6) | st.integers(-9, 9), inner,
+                                         max_size=4)),
+        max_leaves=leaves)
+
+
+def _pack(fields: Any) -> bytes:
+    return DatetimeJob._pack_nested(list(fields))
+
+
+VALUES = _msgpack_values()
+METHODS = ['add', 'plain', 'close', 'startup', 'shutdown', '_secret', '_record', 'helper',
+           '__init__', 'enqueue_job', 'get_redis', 'dead_letters', 'job', '__class__', '']
+#: a job's fields, each either what Job.encode writes or something else
+FIELDS = st.tuples(
+    st.just(ID) | st.text(max_size=8) | VALUES,
+    st.just(1_700_000_000_000) | st.integers(-2**63, 2**64 - 1) | VALUES,
+    st.sampled_from(['Pure', 'Recorder', 'Actor', 'Nobody', 'Pure\n']) | st.text(max_size=8)
+    | VALUES,
+    st.sampled_from(METHODS) | st.text(max_size=8) | VALUES,
+    st.lists(VALUES, max_size=3) | VALUES,
+    st.dictionaries(st.sampled_from(['a', 'b', 'self', 'x\n']) | st.text(max_size=4), VALUES,
+                    max_size=3) | VALUES,
+    st.dictionaries(st.sampled_from(['try', 'max_tries', 'timeout', 'expires', 'reply', 'new']),
+                    VALUES | st.integers(-3, 3) | st.floats(), max_size=3),
+)
+GOOD = st.builds(lambda method, args: Job('Pure', method, args).encode(),
+                 st.sampled_from(['add', 'plain']), st.lists(VALUES, max_size=3))
+
+
+def _mutate(data: bytes, position: int, byte: int, cut: bool) -> bytes:
+    i = position % (len(data) + 1)
+    return data[:i] if cut else data[:i] + bytes([byte]) + data[i + 1:]
+
+
+PAYLOADS = st.one_of(
+    st.binary(max_size=200),
+    VALUES.map(lambda v: _pack([v])[1:]),  # any msgpack value, not only arrays
+    FIELDS.map(_pack),
+    FIELDS.map(lambda f: _pack(f[:6])),
+    st.builds(_mutate, GOOD, st.integers(0, 300), st.integers(0, 255), st.booleans()),
+    GOOD,
+)
+
+
+@pytest.fixture(scope='module')
+def pure_worker():
+    worker = PureWorker(redis_settings=RedisSettings(), keep_result=0)
+    worker._shadows = [Pure(**worker.shadow_kwargs())]
+    worker._prepare_shadows()
+    worker._prepare_lifecycle()
+    worker.drain = Drain(redis=arq.aioredis.Redis())
+    loop = asyncio.new_event_loop()
+    yield worker, loop
+    loop.run_until_complete(worker.drain.redis.aclose())
+    loop.close()
+
+
+def _feed(worker: BaseWorker, loop: asyncio.AbstractEventLoop, data: bytes) -> str:
+    """What a worker does with a popped payload, with no Redis: how it ended."""
+    try:
+        job, (func, _actor, timeout) = worker._resolve(arq.RawJob('arq:q:dft', data))
+    except arq._Rejected as exc:
+        assert exc.reason.isprintable() and len(exc.reason) < 400, exc.reason
+        return 'rejected'
+    assert (job.class_name, job.func_name) in {('Pure', 'add'), ('Pure', 'plain')}
+    assert job.to_string().isprintable()
+    timeout = job.timeout_seconds if job.timeout_seconds is not None else timeout
+    try:
+        loop.run_until_complete(worker.run_job(job, func, timeout))
+    except arq._Reported as exc:
+        return exc.outcome
+    return 'ran'
+
+
+@hypothesis.settings(max_examples=1500, deadline=None,
+                     suppress_health_check=[hypothesis.HealthCheck.too_slow])
+@hypothesis.given(data=PAYLOADS)
+def test_any_payload_is_refused_or_is_a_legal_call_of_a_job_method(pure_worker, data):
+    worker, loop = pure_worker
+    Pure.calls.clear()
+    outcome = _feed(worker, loop, data)
+    # only the two job methods ever run, once, and only when the arguments fit them
+    assert outcome in ('rejected', 'failed', 'ran')
+    assert len(Pure.calls) == (outcome == 'ran')
+    assert all(call[0] in ('add', 'plain') for call in Pure.calls)
+
+
+async def test_running_worker_survives_arbitrary_payloads(settings, redis, start_worker):
+    payloads: list[bytes] = []
+
+    @hypothesis.settings(max_examples=40, database=None, deadline=None)
+    @hypothesis.given(data=PAYLOADS)
+    def collect(data):
+        payloads.append(data)
+
+    collect()
+    await redis.rpush('arq:q:dft', *payloads)
+    worker, task = await start_worker(settings, PureWorker)
+    async with Pure(redis_settings=settings) as actor:
+        good = await actor.add(1, 2)
+        assert await good.result(timeout=10) is None
+        await wait_for(lambda: worker.jobs_ongoing == 0)
+        await worker.drain.flush()
+        letters = await actor.dead_letters()
+    ended = worker.jobs_complete + worker.jobs_failed + worker.jobs_expired
+    assert ended == len(payloads) + 1
+    # Pure's jobs cannot fail inside: every failure is a payload refused, dead-lettered
+    assert len(letters) == worker.jobs_failed
+    assert not task.done()
+    assert await redis.llen('arq:q:dft') == 0
 
 
 # ───────────────────────────────────────────────────────────────────────────── logging ──
