@@ -73,6 +73,7 @@ import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -473,6 +474,9 @@ class RedisSettings:
                 if 'NOAUTH' in str(exc) or 'WRONGPASS' in str(exc):
                     raise ConnectionFailed(
                         f'Redis at {self.address} refused the credentials: {exc}') from exc
+                if _tls_refused(exc):  # a certificate is no better on the next attempt
+                    raise ConnectionFailed(
+                        f'TLS with Redis at {self.address} failed: {exc}') from exc
                 if attempt >= self.conn_retries:
                     raise ConnectionFailed(
                         f'cannot connect to Redis at {self.address} after '
@@ -564,6 +568,20 @@ class RedisMixin:
 _URL_ARGUMENTS = ('db', 'namespace', 'ssl_cert_reqs', 'ssl_ca_certs', 'ssl_certfile',
                   'ssl_keyfile', 'conn_timeout', 'conn_retries', 'conn_retry_delay',
                   'max_connections')
+
+
+def _tls_refused(exc: BaseException | None) -> bool:
+    # whether a TLS handshake failed for a reason retrying cannot fix (a certificate not
+    # trusted, or not given); an EOF or reset during the handshake may be a restart
+    transient = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError,
+                 ssl.SSLWantReadError, ssl.SSLWantWriteError)
+    for _ in range(5):
+        if exc is None:
+            return False
+        if isinstance(exc, ssl.SSLError) and not isinstance(exc, transient):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _is_int(value: Any) -> bool:

@@ -23,6 +23,7 @@ import logging.config
 import math
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -39,6 +40,7 @@ import hypothesis
 import msgpack
 import pytest
 import redis as sync_redis
+import trustme
 from hypothesis import strategies as st
 
 import arq
@@ -3705,7 +3707,7 @@ def _feed(worker: BaseWorker, loop: asyncio.AbstractEventLoop, data: bytes) -> s
     return 'ran'
 
 
-@hypothesis.settings(max_examples=1500, deadline=None,
+@hypothesis.settings(max_examples=1000, deadline=None,
                      suppress_health_check=[hypothesis.HealthCheck.too_slow])
 @hypothesis.given(data=PAYLOADS)
 def test_any_payload_is_refused_or_is_a_legal_call_of_a_job_method(pure_worker, data):
@@ -3741,6 +3743,167 @@ async def test_running_worker_survives_arbitrary_payloads(settings, redis, start
     assert len(letters) == worker.jobs_failed
     assert not task.done()
     assert await redis.llen('arq:q:dft') == 0
+
+# security: credentials, ACL users and TLS against real servers started with them
+
+@pytest.fixture(scope='module')
+def acl_server():
+    with RedisServer('--user', 'alice', 'on', '>alice-secret', '~*', '&*', '+@all',
+                     '--user', 'default', 'off') as server:
+        yield server
+
+
+def _with_credentials(url: str, credentials: str) -> str:
+    return url.replace('redis://', f'redis://{credentials}@')
+
+
+async def _cli_runs_a_job(url: str) -> subprocess.CompletedProcess[str]:
+    """Enqueue Recorder.add(2, 3) at ``url``, run a burst CLI worker there, await it."""
+    settings = RedisSettings.from_url(url)
+    redis = await settings.create_redis()
+    await redis.flushdb()
+    async with Recorder(redis_settings=settings) as actor:
+        handle = await actor.add(2, 3)
+        done = await asyncio.to_thread(run_cli, 'test_arq:Worker', '--burst', url=url)
+        assert done.returncode == 0, done.stderr
+        assert await handle.result(timeout=5) == 5
+    assert await redis.lrange(results_key(), 0, -1) == [b'add:5']
+    await redis.aclose()
+    return done
+
+
+def _refused_fast(url: str, secret: str, address: str) -> None:
+    """A CLI worker at ``url`` exits 3 at once, with one clear line, the secret kept."""
+    started = time.monotonic()
+    done = run_cli('test_arq:Worker', '--burst', url=url)
+    # conn_retries is 5, a second apart: a retry would show
+    assert time.monotonic() - started < 5
+    assert done.returncode == 3
+    [line] = [line for line in done.stderr.splitlines() if 'refused' in line]
+    assert re.search(rf'arq\.work +Redis at {re.escape(address)} refused the credentials: ',
+                     line), line
+    assert 'retry' not in done.stderr and 'Traceback' not in done.stderr
+    assert secret not in done.stderr
+
+
+async def test_password_runs_jobs_through_the_cli_and_a_wrong_one_fails_fast(password_server):
+    done = await _cli_runs_a_job(_with_credentials(password_server.url, ':sekret'))
+    assert 'sekret' not in done.stderr
+    address = f'redis://127.0.0.1:{password_server.port}/0'
+    _refused_fast(_with_credentials(password_server.url, ':not-the-secret'), 'not-the-secret',
+                  address)
+    _refused_fast(password_server.url, 'sekret', address)
+
+
+async def test_acl_user_runs_jobs_through_the_cli(acl_server):
+    done = await _cli_runs_a_job(_with_credentials(acl_server.url, 'alice:alice-secret'))
+    assert 'alice-secret' not in done.stderr
+
+
+@pytest.mark.parametrize('credentials', [
+    'alice:not-her-secret', 'bob:alice-secret', '', ':alice-secret',
+], ids=['wrong-password', 'unknown-user', 'none', 'default-user-off'])
+async def test_acl_refusals_fail_fast_and_clearly(acl_server, credentials, caplog):
+    url = _with_credentials(acl_server.url, credentials) if credentials else acl_server.url
+    started = time.monotonic()
+    with pytest.raises(ConnectionFailed,
+                       match=rf'Redis at redis://127.0.0.1:{acl_server.port}/0 refused the '
+                             r'credentials: '):
+        await RedisSettings.from_url(url).create_redis()
+    assert time.monotonic() - started < 0.9
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_cli_with_a_wrong_acl_password_exits_3_at_once(acl_server):
+    _refused_fast(_with_credentials(acl_server.url, 'alice:not-her-secret'), 'not-her-secret',
+                  f'redis://127.0.0.1:{acl_server.port}/0')
+
+
+class TlsRedisServer(RedisServer):
+    """A server from another binary than the embedded one, which has no TLS."""
+
+    def __init__(self, binary: str, *args: str, port: int) -> None:
+        super().__init__(*args, port=port)
+        self.binary = binary
+
+    def executable(self) -> str:
+        return self.binary
+
+
+def _server_binaries(directory: Path) -> list[str]:
+    # Debian's redis-tools carries the server as redis-check-rdb, which picks its role by
+    # the name it is run under: a link named redis-server makes it a server
+    found = []
+    for i, path in enumerate([RedisServer.executable(), shutil.which('redis-server'),
+                              shutil.which('redis-check-rdb')]):
+        if path:
+            link = directory / str(i) / 'redis-server'
+            link.parent.mkdir()
+            link.symlink_to(path)
+            found.append(str(link))
+    return found
+
+
+@pytest.fixture(scope='module')
+def tls_server(tmp_path_factory):
+    """A real Redis serving only TLS, with a CA, server and client certificates by trustme.
+
+    Yields the server and the URL query that makes a client trust it and show its own
+    certificate.
+    """
+    directory = tmp_path_factory.mktemp('tls')
+    ca = trustme.CA()
+    server_cert, client_cert = ca.issue_cert('127.0.0.1', 'localhost'), ca.issue_cert('arq')
+    files = {'ca': directory / 'ca.pem', 'cert': directory / 'server.pem',
+             'key': directory / 'server.key', 'client_cert': directory / 'client.pem',
+             'client_key': directory / 'client.key'}
+    ca.cert_pem.write_to_path(files['ca'])
+    server_cert.private_key_pem.write_to_path(files['key'])
+    server_cert.cert_chain_pems[0].write_to_path(files['cert'])
+    client_cert.private_key_pem.write_to_path(files['client_key'])
+    client_cert.cert_chain_pems[0].write_to_path(files['client_cert'])
+    for binary in _server_binaries(directory):
+        port = arq._free_port()
+        server = TlsRedisServer(
+            binary, '--port', '0', '--tls-port', str(port), '--tls-cert-file', str(files['cert']),
+            '--tls-key-file', str(files['key']), '--tls-ca-cert-file', str(files['ca']),
+            '--tls-auth-clients', 'yes', port=port)
+        try:
+            server.start()
+        except ArqError as exc:
+            if 'Bad directive' in str(exc):  # built without TLS
+                continue
+            raise
+        query = (f'ssl_ca_certs={files["ca"]}&ssl_certfile={files["client_cert"]}'
+                 f'&ssl_keyfile={files["client_key"]}')
+        yield server, query
+        server.stop()
+        return
+    pytest.skip('no redis-server built with TLS (Debian: apt install redis-tools)')
+
+
+async def test_rediss_with_certificates_made_by_the_tests_runs_jobs_through_the_cli(tls_server):
+    server, query = tls_server
+    # the server has no plain port: whatever reached it spoke TLS
+    done = await _cli_runs_a_job(f'rediss://127.0.0.1:{server.port}/0?{query}')
+    assert f'rediss://127.0.0.1:{server.port}/0' in done.stderr
+
+
+@pytest.mark.parametrize('scheme, query, message', [
+    ('rediss', '', r'TLS with Redis at rediss://127.0.0.1:{port}/0 failed: .*CERTIFICATE_VERIFY'),
+    ('rediss', 'ssl_ca_certs={ca}',
+     r'(TLS with|cannot connect to) Redis at rediss://127.0.0.1:{port}/0'),
+    ('redis', 'conn_retries=0', r'cannot connect to Redis at redis://127.0.0.1:{port}/0'),
+], ids=['server-not-trusted', 'no-client-certificate', 'plain-to-a-tls-port'])
+async def test_tls_failures_are_clear_and_fast(tls_server, scheme, query, message):
+    server, full_query = tls_server
+    ca = dict(part.split('=') for part in full_query.split('&'))['ssl_ca_certs']
+    url = f'{scheme}://127.0.0.1:{server.port}/0?conn_retry_delay=0.5&{query.format(ca=ca)}'
+    started = time.monotonic()
+    with pytest.raises(ConnectionFailed, match=message.format(port=server.port)):
+        await RedisSettings.from_url(url.rstrip('&')).create_redis()
+    # a certificate refused is not retried; a connection reset once may be, once
+    assert time.monotonic() - started < 1.5
 
 
 # ───────────────────────────────────────────────────────────────────────────── logging ──
