@@ -3906,6 +3906,110 @@ async def test_tls_failures_are_clear_and_fast(tls_server, scheme, query, messag
     assert time.monotonic() - started < 1.5
 
 
+# signals through the pre-forked pair
+
+class PatientWorker(SignalWorker):
+    shutdown_delay = 30
+
+
+def _send(worker: CliWorker, how: str, signum: int = signal.SIGTERM) -> None:
+    """Signal the CLI's process group, its control process, or both processes at once.
+
+    ``both`` is what systemd does to a unit: every process gets the signal straight.
+    """
+    if how == 'group':
+        os.killpg(worker.process.pid, signum)
+    else:
+        os.kill(worker.process.pid, signum)
+        if how == 'both':
+            os.kill(worker.child_pid, signum)
+
+
+async def _patient_jobs(patient: Patient, re_enqueuer: Patient, redis, quick: float = 0.4):
+    handles = (await patient.wait(quick, 'quick'), await patient.wait(60, 'dropped'),
+               await re_enqueuer.wait(60, 'back'))
+    return handles
+
+
+@pytest.mark.parametrize('how', ['group', 'parent', 'both'])
+async def test_cli_sigterm_to_group_parent_or_both_is_one_graceful_stop(
+        settings, redis, cli_worker, how):
+    async with Patient(redis_settings=settings) as patient, \
+            PatientReEnqueuer(redis_settings=settings) as re_enqueuer:
+        quick, dropped, back = await _patient_jobs(patient, re_enqueuer, redis)
+        worker = cli_worker('test_arq:SignalWorker', new_group=True)
+        assert sorted(await wait_started(redis, 3)) == ['back', 'dropped', 'quick']
+        started = time.monotonic()
+        _send(worker, how)
+        assert await asyncio.to_thread(worker.wait) == 0
+        # the quick job finished within shutdown_delay; the others were cancelled after it
+        assert 1.5 <= time.monotonic() - started < 6
+        assert await quick.result(timeout=1) == 'quick'
+        with pytest.raises(JobFailed, match='cancelled at worker shutdown'):
+            await dropped.result(timeout=1)
+        assert await back.status() == JobStatus.QUEUED
+    assert sorted(await results(redis)) == ['cancelled:back', 'cancelled:dropped', 'end:quick']
+    # put back exactly once; nothing left in flight
+    assert [Job.decode(p).id for p in await redis.lrange('arq:q:dft', 0, -1)] == [back.id]
+    assert await arq_keys(redis) == [f'arq:job:{back.id}', 'arq:q:dft']
+    stderr = worker.stderr
+    assert stderr.count('passing it to work process') == 1
+    assert stderr.count('got signal SIGTERM, stopping: running jobs get 1.5s') == 1
+    assert 'got signal SIGTERM again' not in stderr
+    assert 'shutdown: cancelling 2 job(s) still running' in stderr
+    assert '◆ 1 jobs done ◆ 0 failed ◆ 0 timed out' in stderr
+    assert 'Traceback' not in stderr
+    assert not pid_alive(worker.child_pid)
+
+
+@pytest.mark.parametrize('how', ['group', 'both'])
+async def test_cli_second_sigterm_to_group_or_both_cancels_at_once(
+        settings, redis, cli_worker, how):
+    async with Patient(redis_settings=settings) as patient, \
+            PatientReEnqueuer(redis_settings=settings) as re_enqueuer:
+        _quick, _dropped, back = await _patient_jobs(patient, re_enqueuer, redis, quick=60)
+        worker = cli_worker('test_arq:PatientWorker', new_group=True)
+        await wait_started(redis, 3)
+        _send(worker, how)
+        await asyncio.to_thread(worker.wait_for_line, 'got signal SIGTERM, stopping')
+        started = time.monotonic()
+        _send(worker, how)
+        assert await asyncio.to_thread(worker.wait) == 0
+        assert time.monotonic() - started < 3
+    assert 'got signal SIGTERM again, cancelling 3 running job(s) now' in worker.stderr
+    assert sorted(await results(redis)) == ['cancelled:back', 'cancelled:dropped',
+                                            'cancelled:quick']
+    assert [Job.decode(p).id for p in await redis.lrange('arq:q:dft', 0, -1)] == [back.id]
+    assert not pid_alive(worker.child_pid)
+
+
+async def test_cli_control_process_killed_leaves_no_orphan_and_one_graceful_stop(
+        settings, redis, cli_worker):
+    async with PatientReEnqueuer(redis_settings=settings) as re_enqueuer:
+        back = await re_enqueuer.wait(60, 'back')
+    worker = cli_worker('test_arq:SignalWorker', new_group=True)
+    await wait_started(redis, 1)
+    started = time.monotonic()
+    os.kill(worker.process.pid, signal.SIGKILL)
+    assert await asyncio.to_thread(worker.wait) == -signal.SIGKILL
+    # the kernel's SIGTERM and the pipe's end are one stop, with its shutdown_delay
+    await wait_for(lambda: not pid_alive(worker.child_pid), timeout=10)
+    assert time.monotonic() - started >= 1.5
+    assert worker.stderr.count('got signal SIGTERM, stopping') == 1
+    assert 'got signal SIGTERM again' not in worker.stderr
+    assert [Job.decode(p).id for p in await redis.lrange('arq:q:dft', 0, -1)] == [back.id]
+    assert await redis.keys('arq:inflight:*') == []
+
+
+def test_cli_work_process_killed_exits_3(settings, redis_server, cli_worker):
+    worker = cli_worker('test_arq:SignalWorker', new_group=True)
+    worker.wait_for_line('Running worker')
+    os.kill(worker.child_pid, signal.SIGKILL)
+    assert worker.wait() == 3
+    assert re.search(rf'arq\.control work process {worker.child_pid} was killed by SIGKILL$',
+                     worker.stderr, re.M)
+
+
 # ───────────────────────────────────────────────────────────────────────────── logging ──
 
 @pytest.fixture
