@@ -46,6 +46,10 @@ Known limitations:
   ``queued`` costs an ``LPOS`` over its queue.
 - An actor that has awaited a result is sent the end of every job it enqueues later,
   awaited or not (see ``_ResultListener``).
+- A second SIGINT/SIGTERM counts only when it comes the same way as the first (to the
+  control process, or straight to the work process; see ``_SignalCount``).
+- Payloads over ``MAX_PAYLOAD_BYTES`` (16 MiB) and arguments nested deeper than
+  ``MAX_NESTING_DEPTH`` (64) are refused, at enqueue and by workers.
 """
 
 from __future__ import annotations
@@ -3409,7 +3413,7 @@ class BaseWorker(RedisMixin):
                                      f'{_quote_error(exc)}', exc=exc)
             return
         if job.expires_ms is not None and time.time() * 1000 > job.expires_ms:
-            jobs_logger.info('%-4s expired %0.3fs ago ■ %s', queue,
+            jobs_logger.info('%-4s expired %0.3fs ago ■ %s', job.queue,
                              time.time() - job.expires_ms / 1000, job.to_string(self.log_curtail))
             drain.ack(raw, self._finish(job, self._lifecycle[(job.class_name, job.func_name)],
                                         None, kind='expired', ok=False,

@@ -3720,7 +3720,8 @@ def test_any_payload_is_refused_or_is_a_legal_call_of_a_job_method(pure_worker, 
     assert all(call[0] in ('add', 'plain') for call in Pure.calls)
 
 
-async def test_running_worker_survives_arbitrary_payloads(settings, redis, start_worker):
+async def test_running_worker_survives_arbitrary_payloads(settings, redis, start_worker, caplog):
+    caplog.set_level(logging.INFO, logger='arq')  # job lines quote what came too
     payloads: list[bytes] = []
 
     @hypothesis.settings(max_examples=40, database=None, deadline=None)
@@ -3741,6 +3742,8 @@ async def test_running_worker_survives_arbitrary_payloads(settings, redis, start
     assert ended == len(payloads) + 1
     # Pure's jobs cannot fail inside: every failure is a payload refused, dead-lettered
     assert len(letters) == worker.jobs_failed
+    # no line a payload caused spans lines or carries control characters
+    assert all(r.getMessage().isprintable() for r in caplog.records if r.name == 'arq.jobs')
     assert not task.done()
     assert await redis.llen('arq:q:dft') == 0
 
