@@ -1935,7 +1935,8 @@ class _ResultListener:
 
     def _on_reply(self, data: bytes) -> None:
         raw_id, _, record = data.partition(b'\n')
-        job_id = raw_id.decode()
+        # anyone may publish here: bytes that are not UTF-8 must not end this reader
+        job_id = raw_id.decode(errors='replace')
         handle = self._handles.pop(job_id, None)
         if handle is not None:
             handle._record = record
@@ -2096,12 +2097,22 @@ async def dead_letters(redis: aioredis.Redis, *, namespace: str = DEFAULT_NAMESP
 
     A job goes there when it used up its tries, could not be decoded, or names an actor
     or method no worker runs; the list is not trimmed, so remove letters you handled.
+    Something else pushed onto the list comes back as a letter with no queue and no
+    time, its bytes as ``data``, and a reason saying what it is.
     """
     letters = []
     for raw in await redis.lrange(_key(namespace, DEAD_KEY_PART), 0, -1):
-        record = msgpack.unpackb(raw, raw=False)
-        letters.append(DeadLetter(record['queue'], record['data'], record['reason'],
-                                  _utc(record['time']), raw))  # type: ignore[arg-type]
+        try:
+            record = msgpack.unpackb(raw, raw=False)
+            letter = DeadLetter(record['queue'], record['data'], record['reason'],
+                                _utc(record['time']), raw)  # type: ignore[arg-type]
+            if not (isinstance(letter.queue, str) and isinstance(letter.data, bytes)
+                    and isinstance(letter.reason, str)):
+                raise TypeError('a field of the wrong type')
+        except Exception as exc:
+            letter = DeadLetter('', raw, f'not a dead-letter record: {_quote_error(exc)}',
+                                None, raw)  # type: ignore[arg-type]
+        letters.append(letter)
     return letters
 
 
@@ -2111,7 +2122,12 @@ async def requeue_dead(redis: aioredis.Redis, letter: DeadLetter, *,
 
     Its kept result, if any, is deleted, so that ``result()`` waits for the new run.
     Returns False when the letter is no longer in the list (someone requeued it).
+
+    Raises:
+        ArqError: the letter has no queue (it was not written by a worker).
     """
+    if not letter.queue:
+        raise ArqError(f'cannot requeue a dead letter without a queue: {letter.reason}')
     data, job_id = letter.data, ''
     with contextlib.suppress(JobDecodeError):
         job = DatetimeJob.decode(letter.data)  # encodes whatever any job class decoded

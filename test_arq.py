@@ -3591,6 +3591,39 @@ async def test_burst_worker_counts_every_bad_payload_once(settings, redis, caplo
     assert await redis.keys('arq:inflight:*') == []
 
 
+async def test_dead_letters_shows_junk_pushed_onto_the_list_and_will_not_requeue_it(settings,
+                                                                                     redis):
+    await redis.rpush('arq:q:dft', b'\xc1')
+    await run_burst(settings)
+    junk = [b'\xc1junk', msgpack.packb({'queue': 1, 'data': b'', 'reason': '', 'time': 0}),
+            msgpack.packb([1])]
+    await redis.lpush('arq:dead', *junk)
+    *odd, real = await arq.dead_letters(redis)
+    assert [lt.data for lt in odd] == junk[::-1]
+    assert all(lt.reason.startswith('not a dead-letter record: ') and lt.queue == ''
+               and lt.time is None for lt in odd)
+    assert real.queue == 'arq:q:dft' and real.data == b'\xc1'
+    with pytest.raises(ArqError, match='cannot requeue a dead letter without a queue: not a '):
+        await arq.requeue_dead(redis, odd[0])
+
+
+async def test_garbage_published_on_reply_and_abort_channels_stops_nothing(
+        settings, redis, start_worker, caplog):
+    await start_worker(settings)
+    async with Tries(redis_settings=settings) as actor:
+        assert await (await actor.flaky('x', succeed_on=1)).result(timeout=5) == 'x ok on try 1'
+        reply_channel = actor._listener.reply_name
+        await redis.publish(reply_channel, b'\xff\xfe\nnot a record')
+        await redis.publish(reply_channel, b'no newline at all')
+        await redis.publish('arq:abort', b'\xff\xfe')
+        gated = await actor.gated('g')
+        await wait_for(lambda: _equals(gated.status, JobStatus.IN_PROGRESS))
+        assert await gated.abort() is True
+        with pytest.raises(JobAborted):
+            await gated.result(timeout=5)
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
 def test_no_pickle_anywhere_in_the_module():
     import ast
     tree = ast.parse((REPO / 'arq.py').read_text())
