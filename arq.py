@@ -684,9 +684,10 @@ _quote_repr = _QuoteRepr()
 
 
 def _quote(value: Any, length: int = QUOTE_LENGTH) -> str:
-    """A repr of ``value`` (data from Redis) fit for one log line: short, escaped, flat.
+    """A repr of ``value`` (data from Redis) fit for one log line: short and escaped.
 
-    It costs no more than ``length`` calls whatever the value's size or depth.
+    Its cost is bounded whatever the value's size or depth: it looks four levels down
+    and at a few items of each container.
     """
     try:
         text = _quote_repr.repr(value)
@@ -811,7 +812,7 @@ class Job:
             fields = _unpack(data)
         except (msgpack.StackError, RecursionError):
             # msgpack stops at 1024 levels of arrays and maps; ext types (sets, tuples)
-            # nest through _ext_hook, which Python's recursion limit stops
+            # nest through _ext_hook, which stops at MAX_NESTING_DEPTH
             raise JobDecodeError(
                 f'payload nests deeper than {MAX_NESTING_DEPTH} levels') from None
         except Exception as exc:
@@ -2078,7 +2079,8 @@ class DeadLetter(NamedTuple):
     queue: str
     data: bytes
     reason: str
-    time: datetime.datetime
+    #: None for something that is not a dead-letter record (see ``dead_letters``)
+    time: datetime.datetime | None
     #: the stored record, which identifies this letter for ``requeue_dead``
     raw: bytes
 
@@ -2111,7 +2113,7 @@ async def dead_letters(redis: aioredis.Redis, *, namespace: str = DEFAULT_NAMESP
                 raise TypeError('a field of the wrong type')
         except Exception as exc:
             letter = DeadLetter('', raw, f'not a dead-letter record: {_quote_error(exc)}',
-                                None, raw)  # type: ignore[arg-type]
+                                None, raw)
         letters.append(letter)
     return letters
 
@@ -3777,8 +3779,8 @@ class _SignalCount:
         except OSError:
             data = b''
         if not data:
-            # the control process is gone (it closed its end only after we ended): stop
-            # as if it had passed on a SIGTERM; on Linux the kernel sent one too
+            # the control process is gone, since it closes its end only after we have
+            # ended: stop as if it had passed on a SIGTERM (on Linux the kernel sent one)
             asyncio.get_running_loop().remove_reader(fd)
             data = bytes([signal.SIGTERM])
         for signum in data:
