@@ -656,15 +656,26 @@ _CONTAINERS = (list, dict, tuple, set, frozenset)
 
 
 def _too_deep(args: Iterable[Any], kwargs: dict[str, Any]) -> bool:
-    # whether any argument nests deeper than MAX_NESTING_DEPTH; a loop, not recursion,
-    # since the point is to look at what recursion could not
-    todo = [(v, 1) for v in (*args, *kwargs.values()) if isinstance(v, _CONTAINERS)]
-    while todo:
-        value, depth = todo.pop()
+    # whether any argument nests deeper than MAX_NESTING_DEPTH: level by level, not by
+    # recursion, since the point is to look at what recursion could not; plain loops,
+    # since this runs for every job whose arguments hold a container
+    level = [v for v in (*args, *kwargs.values()) if isinstance(v, _CONTAINERS)]
+    depth = 1
+    while level:
         if depth > MAX_NESTING_DEPTH:
             return True
-        items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
-        todo.extend((v, depth + 1) for v in items if isinstance(v, _CONTAINERS))
+        below = []
+        for value in level:
+            if isinstance(value, dict):
+                for v in value:
+                    if isinstance(v, _CONTAINERS):
+                        below.append(v)
+                value = value.values()
+            for v in value:
+                if isinstance(v, _CONTAINERS):
+                    below.append(v)
+        level = below
+        depth += 1
     return False
 
 
