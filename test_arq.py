@@ -10,6 +10,7 @@ test in another process can see it.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 import datetime
@@ -3446,6 +3447,9 @@ class SignalWorker(BaseWorker):
     shutdown_delay = 1.5
 
 
+ID = 'a' * 32
+
+
 def _payload(*fields: Any) -> bytes:
     return msgpack.packb(list(fields), use_bin_type=True)
 
@@ -3453,7 +3457,7 @@ def _payload(*fields: Any) -> bytes:
 def _nested_lists(depth: int) -> bytes:
     # Recorder.echo with one argument nested ``depth`` lists deep, written byte by byte:
     # msgpack itself refuses to pack so deep
-    head = _payload('a' * 32, 1, 'Recorder', 'echo')[1:]
+    head = _payload(ID, 1, 'Recorder', 'echo')[1:]
     return b'\x96' + head + b'\x91' + b'\x91' * depth + b'\xc0' + b'\x80'
 
 
@@ -3461,7 +3465,7 @@ def _nested_tuples(depth: int) -> bytes:
     inner = msgpack.packb([])
     for _ in range(depth):
         inner = msgpack.packb([msgpack.ExtType(arq.EXT_TUPLE, inner)])
-    return _payload('a' * 32, 1, 'Recorder', 'echo', [msgpack.ExtType(arq.EXT_TUPLE, inner)], {})
+    return _payload(ID, 1, 'Recorder', 'echo', [msgpack.ExtType(arq.EXT_TUPLE, inner)], {})
 
 
 def _nest(kind: type, depth: int) -> Any:
@@ -3472,7 +3476,6 @@ def _nest(kind: type, depth: int) -> Any:
 PWNED = Path(tempfile.gettempdir()) / f'arq-test-unpickled-{os.getpid()}'
 #: what pickle.loads would run: ``os.system('touch PWNED')``
 PICKLE_BOMB = b'cos\nsystem\n(S' + repr(f'touch {PWNED}').encode() + b'\ntR.'
-ID = 'a' * 32
 
 #: payloads a worker must refuse: each is dead-lettered with a reason saying why
 BAD_INPUT = [
@@ -3625,7 +3628,6 @@ async def test_garbage_published_on_reply_and_abort_channels_stops_nothing(
 
 
 def test_no_pickle_anywhere_in_the_module():
-    import ast
     tree = ast.parse((REPO / 'arq.py').read_text())
     imported = {alias.name.split('.')[0] for node in ast.walk(tree)
                 if isinstance(node, ast.Import | ast.ImportFrom)
@@ -3963,10 +3965,10 @@ def _send(worker: CliWorker, how: str, signum: int = signal.SIGTERM) -> None:
             os.kill(worker.child_pid, signum)
 
 
-async def _patient_jobs(patient: Patient, re_enqueuer: Patient, redis, quick: float = 0.4):
-    handles = (await patient.wait(quick, 'quick'), await patient.wait(60, 'dropped'),
-               await re_enqueuer.wait(60, 'back'))
-    return handles
+async def _patient_jobs(patient: Patient, re_enqueuer: Patient, quick: float = 0.4):
+    """Enqueue ``quick`` (seconds), ``dropped`` and ``back`` (a minute, re-enqueued)."""
+    return (await patient.wait(quick, 'quick'), await patient.wait(60, 'dropped'),
+            await re_enqueuer.wait(60, 'back'))
 
 
 @pytest.mark.parametrize('how', ['group', 'parent', 'both'])
@@ -3974,7 +3976,7 @@ async def test_cli_sigterm_to_group_parent_or_both_is_one_graceful_stop(
         settings, redis, cli_worker, how):
     async with Patient(redis_settings=settings) as patient, \
             PatientReEnqueuer(redis_settings=settings) as re_enqueuer:
-        quick, dropped, back = await _patient_jobs(patient, re_enqueuer, redis)
+        quick, dropped, back = await _patient_jobs(patient, re_enqueuer)
         worker = cli_worker('test_arq:SignalWorker', new_group=True)
         assert sorted(await wait_started(redis, 3)) == ['back', 'dropped', 'quick']
         started = time.monotonic()
@@ -4005,7 +4007,7 @@ async def test_cli_second_sigterm_to_group_or_both_cancels_at_once(
         settings, redis, cli_worker, how):
     async with Patient(redis_settings=settings) as patient, \
             PatientReEnqueuer(redis_settings=settings) as re_enqueuer:
-        _quick, _dropped, back = await _patient_jobs(patient, re_enqueuer, redis, quick=60)
+        _quick, _dropped, back = await _patient_jobs(patient, re_enqueuer, quick=60)
         worker = cli_worker('test_arq:PatientWorker', new_group=True)
         await wait_started(redis, 3)
         _send(worker, how)
