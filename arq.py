@@ -46,6 +46,12 @@ Known limitations:
   ``queued`` costs an ``LPOS`` over its queue.
 - An actor that has awaited a result is sent the end of every job it enqueues later,
   awaited or not (see ``_ResultListener``).
+- A second SIGINT/SIGTERM counts only when it comes the same way as the first (to the
+  control process, or straight to the work process; see ``_SignalCount``).
+- Payloads over ``MAX_PAYLOAD_BYTES`` (16 MiB) and arguments nested deeper than
+  ``MAX_NESTING_DEPTH`` (64) are refused, at enqueue and by workers.
+- A queue's key holding something other than a list (set by hand) ends the worker
+  with Redis's WRONGTYPE error from the pop, instead of being skipped with a warning.
 """
 
 from __future__ import annotations
@@ -65,12 +71,15 @@ import importlib.util
 import inspect
 import logging
 import logging.config
+import math
 import multiprocessing
 import os
+import reprlib
 import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -150,6 +159,15 @@ MAX_POP_BATCH = 500
 MAX_CONNECTIONS = 10_000
 #: the longest job id a worker accepts (ids are logged, so they must stay readable)
 MAX_JOB_ID_LENGTH = 200
+#: the largest payload enqueue writes and a worker runs, in bytes: a job should carry
+#: references, not blobs, and a worker holds up to max_concurrent_tasks of them at once
+MAX_PAYLOAD_BYTES = 16 * 2**20
+#: how deep arguments may nest (``[[1]]`` is 2): deeper ones could not be logged,
+#: retried or dead-lettered without running out of Python's recursion limit, and each
+#: level of tuples or sets costs msgpack's decoder some 40 KB of C stack
+MAX_NESTING_DEPTH = 64
+#: characters of a value from Redis (a name, a payload) quoted in a log line or reason
+QUOTE_LENGTH = 100
 #: seconds a result is kept, and tries a job gets, unless the worker or function says
 DEFAULT_KEEP_RESULT = 3600
 DEFAULT_MAX_TRIES = 5
@@ -468,6 +486,9 @@ class RedisSettings:
                 if 'NOAUTH' in str(exc) or 'WRONGPASS' in str(exc):
                     raise ConnectionFailed(
                         f'Redis at {self.address} refused the credentials: {exc}') from exc
+                if _tls_refused(exc):  # a certificate is no better on the next attempt
+                    raise ConnectionFailed(
+                        f'TLS with Redis at {self.address} failed: {exc}') from exc
                 if attempt >= self.conn_retries:
                     raise ConnectionFailed(
                         f'cannot connect to Redis at {self.address} after '
@@ -561,6 +582,20 @@ _URL_ARGUMENTS = ('db', 'namespace', 'ssl_cert_reqs', 'ssl_ca_certs', 'ssl_certf
                   'max_connections')
 
 
+def _tls_refused(exc: BaseException | None) -> bool:
+    # whether a TLS handshake failed for a reason retrying cannot fix (a certificate not
+    # trusted, or not given); an EOF or reset during the handshake may be a restart
+    transient = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError,
+                 ssl.SSLWantReadError, ssl.SSLWantWriteError)
+    for _ in range(5):
+        if exc is None:
+            return False
+        if isinstance(exc, ssl.SSLError) and not isinstance(exc, transient):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -591,7 +626,23 @@ def _key(namespace: str, *parts: str) -> str:
 EXT_SET, EXT_FROZENSET, EXT_TUPLE, EXT_DATETIME, EXT_DATE = 1, 2, 3, 4, 5
 
 
+#: how many ext types the decoder is inside: each nests a msgpack decoder call, whose
+#: C stack a few hundred levels would overflow (a crash, not an exception)
+_ext_depth: contextvars.ContextVar[int] = contextvars.ContextVar('arq_ext_depth', default=0)
+
+
 def _ext_hook(code: int, data: bytes) -> Any:
+    depth = _ext_depth.get()
+    if depth >= MAX_NESTING_DEPTH:
+        raise RecursionError(f'ext types nest deeper than {MAX_NESTING_DEPTH} levels')
+    token = _ext_depth.set(depth + 1)
+    try:
+        return _read_ext(code, data)
+    finally:
+        _ext_depth.reset(token)
+
+
+def _read_ext(code: int, data: bytes) -> Any:
     if code == EXT_SET:
         return set(_unpack(data))
     if code == EXT_FROZENSET:
@@ -607,6 +658,68 @@ def _ext_hook(code: int, data: bytes) -> Any:
 
 def _unpack(data: bytes) -> Any:
     return msgpack.unpackb(data, ext_hook=_ext_hook, raw=False, strict_map_key=False)
+
+
+_CONTAINERS = (list, dict, tuple, set, frozenset)
+
+
+def _too_deep(args: Iterable[Any], kwargs: dict[str, Any]) -> bool:
+    # whether any argument nests deeper than MAX_NESTING_DEPTH: level by level, not by
+    # recursion, since the point is to look at what recursion could not; plain loops,
+    # since this runs for every job whose arguments hold a container
+    level = [v for v in (*args, *kwargs.values()) if isinstance(v, _CONTAINERS)]
+    depth = 1
+    while level:
+        if depth > MAX_NESTING_DEPTH:
+            return True
+        below = []
+        for value in level:
+            if isinstance(value, dict):
+                for v in value:
+                    if isinstance(v, _CONTAINERS):
+                        below.append(v)
+                value = value.values()
+            for v in value:
+                if isinstance(v, _CONTAINERS):
+                    below.append(v)
+        level = below
+        depth += 1
+    return False
+
+
+class _QuoteRepr(reprlib.Repr):
+    # reprlib cuts depth and length as it goes; bytes, which it does not know, too
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 4
+        self.maxstring = self.maxother = self.maxlong = QUOTE_LENGTH
+
+    def repr_bytes(self, x: bytes, level: int) -> str:
+        text = repr(x[:self.maxstring])
+        return text + '...' if len(x) > self.maxstring else text
+
+
+_quote_repr = _QuoteRepr()
+
+
+def _quote(value: Any, length: int = QUOTE_LENGTH) -> str:
+    """A repr of ``value`` (data from Redis) fit for one log line: short and escaped.
+
+    Its cost is bounded whatever the value's size or depth: it looks four levels down
+    and at a few items of each container.
+    """
+    try:
+        text = _quote_repr.repr(value)
+    except Exception as exc:  # a repr that fails must not turn bad input into a crash
+        text = f'<{type(value).__name__} whose repr failed: {type(exc).__name__}>'
+    return truncate(text, length)
+
+
+def _quote_error(exc: BaseException) -> str:
+    # an exception raised while reading data from Redis may quote that data
+    text = f'{type(exc).__name__}: {exc}' if str(exc) else type(exc).__name__
+    return truncate(text[:QUOTE_LENGTH * 2].encode('unicode_escape').decode('ascii'),
+                    QUOTE_LENGTH)
 
 
 class Job:
@@ -674,7 +787,7 @@ class Job:
         if options:
             fields.append(options)
         try:
-            return msgpack.packb(fields, default=self._default, strict_types=True,
+            data = msgpack.packb(fields, default=self._default, strict_types=True,
                                  use_bin_type=True, datetime=False)
         except OverflowError as exc:  # msgpack's own message names no type
             raise JobSerialisationError(
@@ -685,44 +798,68 @@ class Job:
             raise JobSerialisationError(
                 f'cannot encode arguments of {self.class_name}.{self.func_name}: {exc}'
             ) from exc
+        except RecursionError as exc:  # tuples and sets nest through _default
+            raise JobSerialisationError(
+                f'cannot encode arguments of {self.class_name}.{self.func_name}: they nest '
+                f'deeper than {MAX_NESTING_DEPTH} levels') from exc
+        # what a worker would refuse must not reach Redis (see Job.decode)
+        if len(data) > MAX_PAYLOAD_BYTES:
+            raise JobSerialisationError(
+                f'cannot encode arguments of {self.class_name}.{self.func_name}: the payload '
+                f'would be {len(data)} bytes, over MAX_PAYLOAD_BYTES ({MAX_PAYLOAD_BYTES})')
+        if len(data) > MAX_NESTING_DEPTH and _too_deep(self.args, self.kwargs):
+            raise JobSerialisationError(
+                f'cannot encode arguments of {self.class_name}.{self.func_name}: they nest '
+                f'deeper than {MAX_NESTING_DEPTH} levels')
+        return data
 
     @classmethod
     def decode(cls, data: bytes, *, queue: str | None = None) -> Job:
         """Read a payload written by ``encode()``.
 
+        Anything in Redis may be read here, so no payload makes it raise anything else,
+        and what it quotes of the payload in messages is short and escaped.
+
         Raises:
-            JobDecodeError: the bytes are not msgpack, or not a job's fields.
+            JobDecodeError: the bytes are not msgpack, not a job's fields, or over the
+                limits (``MAX_PAYLOAD_BYTES``, ``MAX_NESTING_DEPTH``).
         """
+        if len(data) > MAX_PAYLOAD_BYTES:
+            raise JobDecodeError(
+                f'payload of {len(data)} bytes is over MAX_PAYLOAD_BYTES ({MAX_PAYLOAD_BYTES})')
         try:
             fields = _unpack(data)
+        except (msgpack.StackError, RecursionError):
+            # msgpack stops at 1024 levels of arrays and maps; ext types (sets, tuples)
+            # nest through _ext_hook, which stops at MAX_NESTING_DEPTH
+            raise JobDecodeError(
+                f'payload nests deeper than {MAX_NESTING_DEPTH} levels') from None
         except Exception as exc:
-            raise JobDecodeError(f'payload is not valid msgpack: {exc!r}') from None
+            raise JobDecodeError(f'payload is not valid msgpack: {_quote_error(exc)}') from None
         if not isinstance(fields, list) or len(fields) < 6:
             raise JobDecodeError(
-                f'payload must be an array of at least 6 fields, not {truncate(repr(fields))}')
+                f'payload must be an array of at least 6 fields, not {_quote(fields)}')
         job_id, queued_at, class_name, func_name, args, kwargs = fields[:6]
         if not (isinstance(job_id, str) and isinstance(queued_at, int)
                 and isinstance(class_name, str) and isinstance(func_name, str)
                 and isinstance(args, list) and isinstance(kwargs, dict)
                 and all(isinstance(k, str) for k in kwargs)):
-            raise JobDecodeError(
-                f'payload fields have the wrong types: {truncate(repr(fields[:6]))}')
+            raise JobDecodeError(f'payload fields have the wrong types: {_wrong_fields(fields)}')
         # the id and time are logged as they are: no control characters, a sane time
         if not (0 < len(job_id) <= MAX_JOB_ID_LENGTH and job_id.isprintable()
                 and 0 <= queued_at < 2**53):
             raise JobDecodeError(
-                f'payload has a bad id or enqueue time: {truncate(repr(fields[:2]))}')
-        # options written by a later version, or of a type we do not expect, are ignored
-        options = fields[6] if len(fields) > 6 and isinstance(fields[6], dict) else {}
-        job_try, max_tries = options.get('try'), options.get('max_tries')
-        timeout, expires = options.get('timeout'), options.get('expires')
-        reply = options.get('reply')
+                f'payload has a bad id or enqueue time: {_quote(fields[:2])}')
+        # a nesting n levels deep takes at least n bytes: small payloads need no look
+        if len(data) > MAX_NESTING_DEPTH and _too_deep(args, kwargs):
+            raise JobDecodeError(f'payload nests deeper than {MAX_NESTING_DEPTH} levels')
+        # options written by a later version are ignored; ours must make sense
+        options = fields[6] if len(fields) > 6 and isinstance(fields[6], dict) else None
+        job_try, max_tries, timeout, expires, reply = (
+            _read_options(options) if options else (1, None, None, None, None))
         return cls(class_name, func_name, args, kwargs, job_id=job_id, queued_at=queued_at,
-                   queue=queue, job_try=job_try if isinstance(job_try, int) else 1,
-                   max_tries=max_tries if isinstance(max_tries, int) else None,
-                   timeout_seconds=timeout if isinstance(timeout, int | float) else None,
-                   expires_ms=expires if isinstance(expires, int) else None,
-                   reply=reply if isinstance(reply, str) else None)
+                   queue=queue, job_try=job_try, max_tries=max_tries, timeout_seconds=timeout,
+                   expires_ms=expires, reply=reply)
 
     def short_ref(self) -> str:
         """The first six characters of the id, as logged."""
@@ -730,8 +867,10 @@ class Job:
 
     def to_string(self, args_curtail: int = 80) -> str:
         """``3f9a1c Downloader.fetch('https://...')``, arguments cut to ``args_curtail``."""
+        # keyword names come from Redis too: one that is not an identifier is quoted
         arguments = ', '.join([*map(repr, self.args),
-                               *(f'{k}={v!r}' for k, v in self.kwargs.items())])
+                               *(f'{k if k.isidentifier() else repr(k)}={v!r}'
+                                 for k, v in self.kwargs.items())])
         arguments = truncate(arguments, args_curtail)
         return f'{self.id[:6]} {self.class_name}.{self.func_name}({arguments})'
 
@@ -777,6 +916,47 @@ class Job:
     def _pack_nested(cls, obj: Any) -> bytes:
         return msgpack.packb(obj, default=cls._default, strict_types=True, use_bin_type=True,
                              datetime=False)
+
+
+_FIELD_TYPES = (('id', str, 'a string'), ('queued_at', int, 'an int'),
+                ('class_name', str, 'a string'), ('func_name', str, 'a string'),
+                ('args', list, 'an array'), ('kwargs', dict, 'a map'))
+
+
+def _wrong_fields(fields: list[Any]) -> str:
+    # which of a payload's first six fields are not what Job.encode writes, for a message
+    wrong = [f'{name} must be {expected}, not {type(value).__name__} {_quote(value, 40)}'
+             for (name, kind, expected), value in zip(_FIELD_TYPES, fields, strict=False)
+             if not isinstance(value, kind)]
+    if isinstance(fields[5], dict) and not wrong:
+        key = next(k for k in fields[5] if not isinstance(k, str))
+        wrong.append(f'kwargs keys must be strings, not {type(key).__name__} {_quote(key, 40)}')
+    return truncate('; '.join(wrong), 2 * QUOTE_LENGTH)
+
+
+def _read_options(options: dict[Any, Any]) -> tuple[int, int | None, float | None, int | None,
+                                                   str | None]:
+    # a job's options map: (try, max_tries, timeout, expires, reply); None means not set
+    job_try, max_tries = options.get('try', 1), options.get('max_tries')
+    timeout, expires, reply = options.get('timeout'), options.get('expires'), options.get('reply')
+    problem = ''
+    # below 2**63, so that the next try's number can still be encoded
+    if not (_is_int(job_try) and 1 <= job_try < 2**63):
+        problem = f'try must be an int from 1 to 2**63-1, not {_quote(job_try, 40)}'
+    elif max_tries is not None and not (_is_int(max_tries) and 1 <= max_tries < 2**63):
+        problem = f'max_tries must be an int from 1 to 2**63-1, not {_quote(max_tries, 40)}'
+    # NaN would reach the event loop's timer heap, where it breaks the order of timers
+    elif timeout is not None and not (_is_number(timeout) and 0 < timeout
+                                      and math.isfinite(timeout)):
+        problem = f'timeout must be a finite number of seconds > 0, not {_quote(timeout, 40)}'
+    elif expires is not None and not _is_int(expires):
+        problem = f'expires must be an int (ms since the epoch), not {_quote(expires, 40)}'
+    elif reply is not None and not (isinstance(reply, str) and reply.isprintable()
+                                    and 0 < len(reply) <= MAX_JOB_ID_LENGTH):
+        problem = f'reply must be a short printable string, not {_quote(reply, 40)}'
+    if problem:
+        raise JobDecodeError(f'payload option {problem}')
+    return job_try, max_tries, timeout, expires, reply
 
 
 class DatetimeJob(Job):
@@ -1571,8 +1751,9 @@ class _EnqueueOptions(NamedTuple):
         expires = given.get('_expires')
         expires = None if expires is None else _as_timestamp('_expires', expires, now)
         timeout = given.get('_timeout')
-        if timeout is not None and (not isinstance(timeout, int | float) or timeout <= 0):
-            raise ConfigurationError(f'_timeout must be seconds > 0, not {timeout!r}')
+        if timeout is not None and (not isinstance(timeout, int | float) or not timeout > 0
+                                    or not math.isfinite(timeout)):
+            raise ConfigurationError(f'_timeout must be finite seconds > 0, not {timeout!r}')
         max_tries = given.get('_max_tries')
         if max_tries is not None and (not isinstance(max_tries, int) or max_tries < 1):
             raise ConfigurationError(f'_max_tries must be an int >= 1, not {max_tries!r}')
@@ -1629,7 +1810,10 @@ def _result_record(job: Job, job_class: type[Job], *, kind: str, ok: bool,
                              use_bin_type=True, datetime=False)
     except (TypeError, ValueError, OverflowError) as error:
         if kind != 'value':
-            # the arguments were encodable when enqueued: only the value can be at fault
+            # the arguments came from a decoder, which reads dates whatever the job class
+            if job_class is not DatetimeJob:
+                return _result_record(job, DatetimeJob, kind=kind, ok=ok, started=started,
+                                      exc=exc, reason=reason)
             raise
         return _result_record(job, job_class, kind='error', ok=False, started=started,
                               exc=JobSerialisationError(
@@ -1771,7 +1955,8 @@ class _ResultListener:
 
     def _on_reply(self, data: bytes) -> None:
         raw_id, _, record = data.partition(b'\n')
-        job_id = raw_id.decode()
+        # anyone may publish here: bytes that are not UTF-8 must not end this reader
+        job_id = raw_id.decode(errors='replace')
         handle = self._handles.pop(job_id, None)
         if handle is not None:
             handle._record = record
@@ -1913,7 +2098,8 @@ class DeadLetter(NamedTuple):
     queue: str
     data: bytes
     reason: str
-    time: datetime.datetime
+    #: None for something that is not a dead-letter record (see ``dead_letters``)
+    time: datetime.datetime | None
     #: the stored record, which identifies this letter for ``requeue_dead``
     raw: bytes
 
@@ -1932,12 +2118,22 @@ async def dead_letters(redis: aioredis.Redis, *, namespace: str = DEFAULT_NAMESP
 
     A job goes there when it used up its tries, could not be decoded, or names an actor
     or method no worker runs; the list is not trimmed, so remove letters you handled.
+    Something else pushed onto the list comes back as a letter with no queue and no
+    time, its bytes as ``data``, and a reason saying what it is.
     """
     letters = []
     for raw in await redis.lrange(_key(namespace, DEAD_KEY_PART), 0, -1):
-        record = msgpack.unpackb(raw, raw=False)
-        letters.append(DeadLetter(record['queue'], record['data'], record['reason'],
-                                  _utc(record['time']), raw))  # type: ignore[arg-type]
+        try:
+            record = msgpack.unpackb(raw, raw=False)
+            letter = DeadLetter(record['queue'], record['data'], record['reason'],
+                                _utc(record['time']), raw)  # type: ignore[arg-type]
+            if not (isinstance(letter.queue, str) and isinstance(letter.data, bytes)
+                    and isinstance(letter.reason, str)):
+                raise TypeError('a field of the wrong type')
+        except Exception as exc:
+            letter = DeadLetter('', raw, f'not a dead-letter record: {_quote_error(exc)}',
+                                None, raw)
+        letters.append(letter)
     return letters
 
 
@@ -1947,7 +2143,12 @@ async def requeue_dead(redis: aioredis.Redis, letter: DeadLetter, *,
 
     Its kept result, if any, is deleted, so that ``result()`` waits for the new run.
     Returns False when the letter is no longer in the list (someone requeued it).
+
+    Raises:
+        ArqError: the letter has no queue (it was not written by a worker).
     """
+    if not letter.queue:
+        raise ArqError(f'cannot requeue a dead letter without a queue: {letter.reason}')
     data, job_id = letter.data, ''
     with contextlib.suppress(JobDecodeError):
         job = DatetimeJob.decode(letter.data)  # encodes whatever any job class decoded
@@ -2184,6 +2385,15 @@ return 0
 
 _REDIS_DOWN = (RedisConnectionError_, RedisTimeoutError, OSError)
 _USE_DRAIN_TIMEOUT: Any = object()
+
+
+class _Rejected(Exception):
+    """A payload the worker will not run; ``commands`` record it for waiters."""
+
+    def __init__(self, reason: str, commands: Iterable[tuple[Any, ...]] = ()) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.commands = commands
 
 
 class _Reported(Exception):
@@ -2740,6 +2950,11 @@ def _iso(ts: float) -> str:
     return datetime.datetime.fromtimestamp(ts).isoformat(timespec='milliseconds')
 
 
+def _dead_message(reason: str, data: bytes) -> str:
+    return (f'{reason}; moved to the dead-letter list: {_quote(data, 60)} '
+            f'({len(data)} bytes)')
+
+
 def _describe(job: RawJob | None) -> str:
     if job is None:
         return 'task with no job'
@@ -3110,16 +3325,21 @@ class BaseWorker(RedisMixin):
         started_at = time.time()
         if jobs_logger.isEnabledFor(logging.INFO):
             self.log_job_start(started_at, job)
+        try:
+            # calling a coroutine function binds the arguments and runs nothing yet
+            call = func(*job.args, **job.kwargs)
+        except TypeError as exc:
+            raise self._unfit(job, settings, exc) from None
         # from here until the end, an abort may cancel this task (see _on_abort)
         self._running[job.id] = asyncio.current_task()  # type: ignore[assignment]
         token = _current_job.set(job)
         cm = None
         try:
             if timeout_seconds is None:
-                result = await func(*job.args, **job.kwargs)
+                result = await call
             else:
                 async with asyncio.timeout(timeout_seconds) as cm:
-                    result = await func(*job.args, **job.kwargs)
+                    result = await call
         except StopJob as exc:
             self.handle_stop_job(started_at, exc, job)
             return self._finish(job, settings, started_at, kind='stopped', ok=True,
@@ -3217,23 +3437,20 @@ class BaseWorker(RedisMixin):
         return _Reported('retried', _AckCommands(commands))
 
     def _start_job(self, drain: Drain, raw: RawJob) -> None:
-        queue = self._queue_names.get(raw.queue, raw.queue)
+        # a payload is data anyone with write access to Redis chose: nothing in it may
+        # make this raise, since that would end run(), and the worker with it
         try:
-            job = Job.decode(raw.data, queue=queue)
-        except JobDecodeError as exc:
-            self._reject(drain, raw, f'cannot decode job from queue {queue!r}: {exc}')
+            job, target = self._resolve(raw)
+        except _Rejected as exc:
+            self._reject(drain, raw, exc.reason, exc.commands)
             return
-        target = self._jobs.get((job.class_name, job.func_name))
-        if target is None:
-            name = f'{job.class_name}.{job.func_name}'
-            reason = (f'job {job.short_ref()} names {name!r}, which is '
-                      f'not a job this worker runs (actors: '
-                      f'{", ".join(s.name or "" for s in self._shadows)})')
-            self._reject(drain, raw, reason, self._finish(
-                job, _NO_SETTINGS, None, kind='error', ok=False, reason=reason))
+        except Exception as exc:  # a bug, but the payload, not the worker, is dropped
+            queue = self._queue_names.get(raw.queue, raw.queue)
+            self._reject(drain, raw, f'cannot start a job from queue {queue!r}: '
+                                     f'{_quote_error(exc)}', exc=exc)
             return
         if job.expires_ms is not None and time.time() * 1000 > job.expires_ms:
-            jobs_logger.info('%-4s expired %0.3fs ago ■ %s', queue,
+            jobs_logger.info('%-4s expired %0.3fs ago ■ %s', job.queue,
                              time.time() - job.expires_ms / 1000, job.to_string(self.log_curtail))
             drain.ack(raw, self._finish(job, self._lifecycle[(job.class_name, job.func_name)],
                                         None, kind='expired', ok=False,
@@ -3246,11 +3463,56 @@ class BaseWorker(RedisMixin):
         drain.add(self.run_job(job, func, timeout), raw, actor.re_enqueue_jobs,
                   timeout_seconds=None)
 
+    def _resolve(self, raw: RawJob) -> tuple[Job, tuple[Callable[..., Awaitable[Any]], Actor,
+                                                       float | None]]:
+        """Decode a popped payload and find the method it names: what the worker runs.
+
+        Only ``@concurrent`` and public coroutine methods of the shadows are found (see
+        ``Actor._job_methods``); whether the arguments fit is settled by ``run_job``.
+        Touches no Redis.
+
+        Raises:
+            _Rejected: with the reason, when the payload is not a job this worker runs.
+        """
+        queue = self._queue_names.get(raw.queue, raw.queue)
+        try:
+            job = Job.decode(raw.data, queue=queue)
+        except JobDecodeError as exc:
+            raise _Rejected(f'cannot decode job from queue {queue!r}: {exc}') from None
+        target = self._jobs.get((job.class_name, job.func_name))
+        if target is None:
+            # names from Redis are data: quoted, escaped and cut, never logged as they are
+            name = _quote(f'{job.class_name}.{job.func_name}')
+            reason = (f'job {job.short_ref()} names {name}, which is not a job this worker '
+                      f'runs (actors: {", ".join(s.name or "" for s in self._shadows)})')
+            raise _Rejected(reason, self._finish(job, _NO_SETTINGS, None, kind='error',
+                                                 ok=False, reason=reason))
+        return job, target
+
     def _reject(self, drain: Drain, raw: RawJob, reason: str,
-                commands: Iterable[tuple[Any, ...]] = ()) -> None:
-        self.handle_prepare_exc(f'{reason}; moved to the dead-letter list')
+                commands: Iterable[tuple[Any, ...]] = (), exc: BaseException | None = None
+                ) -> None:
+        # one line per payload: the reason and, quoted, what came; then the dead letter
+        message = _dead_message(reason, raw.data)
+        if exc is None:
+            self.handle_prepare_exc(message)
+        else:
+            jobs_logger.error('%s', message, exc_info=exc)
         drain.dead_letter(raw, reason, commands)
         drain.jobs_failed += 1
+
+    def _unfit(self, job: Job, settings: _JobSettings, exc: TypeError) -> _Reported:
+        # arguments the method cannot take: no try would ever run it, so a dead letter
+        reason = (f'job {job.short_ref()} {job.class_name}.{job.func_name}: its arguments do '
+                  f'not fit: {_quote_error(exc)}')
+        # DatetimeJob writes whatever any decoder read, whichever job class the actor has
+        data = _encode_try(job, DatetimeJob, job.job_try)
+        self.handle_prepare_exc(_dead_message(reason, data))
+        queue_key = self._queue_keys.get(job.queue or '', '')
+        dead = self.drain.dead_letter_command(  # type: ignore[union-attr]
+            RawJob(queue_key, data), reason)
+        return _Reported('failed', _AckCommands([*self._finish(
+            job, settings, None, kind='error', ok=False, reason=reason), dead]))
 
     def _prepare_lifecycle(self) -> None:
         # per job: the result, retry and encoding settings of its function and actor
@@ -3296,7 +3558,8 @@ class BaseWorker(RedisMixin):
             if message is None or message['type'] != 'message':
                 continue
             if message['channel'] == abort:
-                self._on_abort(message['data'].decode())
+                # any client may publish here: bytes that are not UTF-8 abort nothing
+                self._on_abort(message['data'].decode(errors='replace'))
             else:
                 self._wake.set()
 
@@ -3463,12 +3726,13 @@ class BaseWorker(RedisMixin):
 #
 # Contracts:
 # - the control process forks one work process (multiprocessing, "fork" context) and
-#   forwards each SIGINT/SIGTERM it gets to it, once;
+#   forwards each SIGINT/SIGTERM it gets to it, once, through a pipe;
 # - the work process sits in its own process group, so a signal sent to the terminal's
 #   group reaches it only through the control process, and it gets SIGTERM if the
-#   control process dies (Linux);
+#   control process dies (Linux), and sees the pipe close (anywhere);
 # - in the work process the first SIGINT/SIGTERM stops gracefully, a second cancels
-#   running jobs at once;
+#   running jobs at once; a signal that reached both processes (a supervisor such as
+#   systemd signals every process of its unit) counts once, not as first and second;
 # - exit codes: 0 the work process ended well; 1 it failed (``run_worker``); 2 bad
 #   usage or an import error; 3 the control process saw the work process fail.
 
@@ -3480,10 +3744,13 @@ def run_worker(worker_class: type[BaseWorker], *, burst: bool | None = None) -> 
     async def _run() -> None:
         worker = worker_class(burst=burst)
         loop = asyncio.get_running_loop()
+        signals = _SignalCount(worker)
         for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, worker.handle_sig, signum)
+            loop.add_signal_handler(signum, signals.direct, signum)
+        if _forwarded_fd is not None:
+            loop.add_reader(_forwarded_fd, signals.read_forwarded, _forwarded_fd)
         for signum in _early_signals:
-            worker.handle_sig(signum)
+            signals.direct(signum)
         try:
             await worker.run()
         finally:
@@ -3522,13 +3789,59 @@ def _run_leaving_abandoned_tasks(main: Awaitable[None]) -> None:
 
 
 _early_signals: list[int] = []
+#: in a work process, the pipe's end the control process forwards signals to
+_forwarded_fd: int | None = None
+
+
+class _SignalCount:
+    """Pass a work process's signals to its worker, each signal once.
+
+    Signals come straight (``kill`` of the work process, the kernel when the control
+    process dies) or forwarded by the control process. A supervisor that signals every
+    process of a group, as systemd does, makes one SIGTERM arrive both ways: the worker
+    sees the n-th signal only when one way has brought n, so that such a pair is one
+    graceful stop, not a stop and then a cancellation.
+    """
+
+    def __init__(self, worker: BaseWorker) -> None:
+        self.worker = worker
+        self.counts = {'direct': 0, 'forwarded': 0}
+        self.passed = 0
+
+    def direct(self, signum: int) -> None:
+        self._count('direct', signum)
+
+    def read_forwarded(self, fd: int) -> None:
+        try:
+            data = os.read(fd, 64)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b''
+        if not data:
+            # the control process is gone, since it closes its end only after we have
+            # ended: stop as if it had passed on a SIGTERM (on Linux the kernel sent one)
+            asyncio.get_running_loop().remove_reader(fd)
+            data = bytes([signal.SIGTERM])
+        for signum in data:
+            self._count('forwarded', signum)
+
+    def _count(self, way: str, signum: int) -> None:
+        self.counts[way] += 1
+        if max(self.counts.values()) > self.passed:
+            self.passed += 1
+            self.worker.handle_sig(signum)
 
 
 def _work_process(worker_class: type[BaseWorker], burst: bool | None,
-                  parent_pid: int) -> None:
+                  parent_pid: int, read_fd: int, write_fd: int) -> None:
+    global _forwarded_fd
     # until the event loop installs its handlers, remember signals instead of dying
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda s, _frame: _early_signals.append(s))
+    # our copy of the writing end would keep the pipe open after the control process died
+    os.close(write_fd)
+    _forwarded_fd = read_fd
     os.setpgid(0, 0)
     _die_with_parent()
     if os.getppid() != parent_pid:
@@ -3545,8 +3858,12 @@ def _die_with_parent() -> None:
 
 def run_control_process(worker_class: type[BaseWorker], *, burst: bool | None = None) -> int:
     """Fork the work process, forward signals to it, return 0 if it ended well, else 3."""
+    # signals are forwarded through a pipe rather than as signals, so that the work
+    # process can tell a forwarded copy from the same signal sent to it straight
+    read_fd, write_fd = os.pipe()
     process = multiprocessing.get_context('fork').Process(
-        target=_work_process, args=(worker_class, burst, os.getpid()), name='arq-work')
+        target=_work_process, args=(worker_class, burst, os.getpid(), read_fd, write_fd),
+        name='arq-work')
     pending: list[int] = []
 
     def forward(signum: int, _frame: Any) -> None:
@@ -3555,12 +3872,13 @@ def run_control_process(worker_class: type[BaseWorker], *, burst: bool | None = 
             return
         control_logger.info('got signal %s, passing it to work process %d',
                             signal.Signals(signum).name, process.pid)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(process.pid, signum)
+        with contextlib.suppress(OSError):  # a broken pipe: the work process has ended
+            os.write(write_fd, bytes([signum]))
 
     previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         process.start()
+        os.close(read_fd)
         control_logger.info('started work process %d', process.pid)
         for signum in pending:
             forward(signum, None)
@@ -3568,6 +3886,7 @@ def run_control_process(worker_class: type[BaseWorker], *, burst: bool | None = 
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        os.close(write_fd)
     if process.exitcode == 0:
         control_logger.info('work process %d ended', process.pid)
         return EXIT_OK

@@ -10,21 +10,26 @@ test in another process can see it.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 import datetime
 import enum
+import functools
 import gc
 import io
 import itertools
 import logging
 import logging.config
+import math
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import zoneinfo
@@ -32,9 +37,12 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import msgpack
 import pytest
 import redis as sync_redis
+import trustme
+from hypothesis import strategies as st
 
 import arq
 from arq import (
@@ -498,6 +506,10 @@ async def arq_keys(redis) -> list[str]:
     """The keys in Redis, leaving out what the test jobs wrote and the results kept."""
     return sorted(k.decode() for k in await redis.keys('*')
                   if b':test-' not in k and b':result:' not in k)
+
+
+#: how the log line of a dead-lettered payload ends: the payload quoted, and its size
+DEAD_LINE_END = r"""; moved to the dead-letter list: b['"].+ \(\d+ bytes\)$"""
 
 
 def job_messages(caplog) -> list[str]:
@@ -1721,7 +1733,8 @@ async def test_worker_rejects_what_it_must_not_run_and_carries_on(settings, redi
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == len(bad)
     for message, expected in zip(errors, bad.values(), strict=True):
-        assert expected in message and message.endswith('; moved to the dead-letter list')
+        assert expected in message
+        assert re.search(DEAD_LINE_END, message)
     dead = [msgpack.unpackb(d) for d in await redis.lrange('arq:dead', 0, -1)]
     assert {d['data'] for d in dead} == set(bad)
     for d in dead:
@@ -2944,7 +2957,8 @@ async def test_job_cancelled_at_shutdown_frees_its_id_and_tells_waiters(settings
     ({'_defer_until': 5}, '_defer_until must be a datetime, not 5'),
     ({'_defer_by': 1, '_defer_until': datetime.datetime.now()}, 'not both'),
     ({'_expires': 'soon'}, "_expires must be seconds >= 0, a timedelta or a datetime, not 'soon'"),
-    ({'_timeout': 0}, '_timeout must be seconds > 0, not 0'),
+    ({'_timeout': 0}, '_timeout must be finite seconds > 0, not 0'),
+    ({'_timeout': float('nan')}, '_timeout must be finite seconds > 0, not nan'),
     ({'_max_tries': 0}, '_max_tries must be an int >= 1, not 0'),
 ])
 async def test_bad_enqueue_options_write_nothing(settings, redis, options, message):
@@ -3019,10 +3033,12 @@ def run_cli(*args: str, url: str, command=(sys.executable, '-m', 'arq'), cwd=REP
 class CliWorker:
     """A ``python -m arq`` process in the background, its stderr read by a thread."""
 
-    def __init__(self, *args: str, url: str) -> None:
+    def __init__(self, *args: str, url: str, new_group: bool = False) -> None:
+        # new_group: lead a process group of its own, which a test may signal whole
         self.process = subprocess.Popen(
             [sys.executable, '-m', 'arq', *args], cwd=REPO, env=cli_env(url),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            process_group=0 if new_group else None)
         self.lines: list[str] = []
         self._changed = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -3094,8 +3110,8 @@ def cli_worker(settings, redis_server):
     """Start ``python -m arq ARGS`` in the background; kill what is left at the end."""
     started: list[CliWorker] = []
 
-    def start(*args: str) -> CliWorker:
-        worker = CliWorker(*args, url=redis_server.url)
+    def start(*args: str, url: str | None = None, new_group: bool = False) -> CliWorker:
+        worker = CliWorker(*args, url=url or redis_server.url, new_group=new_group)
         started.append(worker)
         return worker
 
@@ -3432,6 +3448,660 @@ def test_run_worker_in_this_process(settings, redis_server, monkeypatch, sync_cl
     assert arq.run_worker(CrashingWorker, burst=True) == 1
     monkeypatch.setenv('ARQ_REDIS_URL', f'redis://127.0.0.1:{closed_port()}?conn_retries=0')
     assert arq.run_worker(Worker, burst=True) == 1
+
+
+# ─────────────────────────────────────────── reliability: bad input, security, signals ──
+#
+# What a worker does with anything Redis hands it, who may talk to Redis, and how the
+# pre-forked pair ends. The actors and workers here sit at module level, like those at
+# the top, so that ``python -m arq test_arq:...`` can import them.
+
+class Pure(Actor):
+    """Jobs that touch no Redis, so the worker's decode and dispatch can run in process."""
+
+    calls: list[tuple[Any, ...]] = []
+
+    @concurrent
+    async def add(self, a, b=0):
+        Pure.calls.append(('add', a, b))
+
+    async def plain(self, *args, **kwargs):
+        Pure.calls.append(('plain', args, kwargs))
+
+    async def _secret(self):
+        Pure.calls.append(('_secret',))
+
+
+class PureWorker(BaseWorker):
+    shadows = [Pure]
+
+
+class Patient(Actor):
+    """A job that notices its cancellation inside its own code and records it."""
+
+    @concurrent
+    async def wait(self, seconds, tag):
+        redis = await self.get_redis()
+        await redis.rpush(started_key(self.namespace), tag)
+        try:
+            await asyncio.sleep(seconds)
+        except asyncio.CancelledError:
+            await redis.rpush(results_key(self.namespace), f'cancelled:{tag}')
+            raise
+        await redis.rpush(results_key(self.namespace), f'end:{tag}')
+        return tag
+
+
+class PatientReEnqueuer(Patient):
+    re_enqueue_jobs = True
+
+
+class SignalWorker(BaseWorker):
+    shadows = [Patient, PatientReEnqueuer]
+    shutdown_delay = 1.5
+
+
+ID = 'a' * 32
+
+
+def _payload(*fields: Any) -> bytes:
+    return msgpack.packb(list(fields), use_bin_type=True)
+
+
+def _nested_lists(depth: int) -> bytes:
+    # Recorder.echo with one argument nested ``depth`` lists deep, written byte by byte:
+    # msgpack itself refuses to pack so deep
+    head = _payload(ID, 1, 'Recorder', 'echo')[1:]
+    return b'\x96' + head + b'\x91' + b'\x91' * depth + b'\xc0' + b'\x80'
+
+
+def _nested_tuples(depth: int) -> bytes:
+    inner = msgpack.packb([])
+    for _ in range(depth):
+        inner = msgpack.packb([msgpack.ExtType(arq.EXT_TUPLE, inner)])
+    return _payload(ID, 1, 'Recorder', 'echo', [msgpack.ExtType(arq.EXT_TUPLE, inner)], {})
+
+
+def _nest(kind: type, depth: int) -> Any:
+    """An empty list or tuple inside others, ``depth`` levels in all."""
+    return functools.reduce(lambda inner, _: kind([inner]), range(depth - 1), kind())
+
+
+PWNED = Path(tempfile.gettempdir()) / f'arq-test-unpickled-{os.getpid()}'
+#: what pickle.loads would run: ``os.system('touch PWNED')``
+PICKLE_BOMB = b'cos\nsystem\n(S' + repr(f'touch {PWNED}').encode() + b'\ntR.'
+
+#: payloads a worker must refuse: each is dead-lettered with a reason saying why
+BAD_INPUT = [
+    pytest.param(lambda: b'\xc1\xff\x00garbage', r'payload is not valid msgpack', id='random'),
+    pytest.param(lambda: b'', r'payload is not valid msgpack', id='empty'),
+    pytest.param(lambda: _raw('Recorder', 'add', 1, 2)[:-2], r'payload is not valid msgpack',
+                 id='truncated'),
+    pytest.param(lambda: _raw('Recorder', 'add', 1, 2) + b'\x00',
+                 r'payload is not valid msgpack: ExtraData', id='trailing-bytes'),
+    pytest.param(lambda: PICKLE_BOMB, r'payload is not valid msgpack', id='pickle'),
+    pytest.param(lambda: b'\xdd\xff\xff\xff\xff', r'payload is not valid msgpack: ValueError: '
+                 r'4294967295 exceeds max_array_len', id='array-claims-4G-items'),
+    pytest.param(lambda: msgpack.packb({'id': 1}),
+                 r"payload must be an array of at least 6 fields, not \{'id': 1\}", id='map'),
+    pytest.param(lambda: _payload(7, 1, 'Recorder', 'add', [1, 2], {}),
+                 r'payload fields have the wrong types: id must be a string, not int 7',
+                 id='id-int'),
+    pytest.param(lambda: _payload(ID, 'now', 'Recorder', 'add', [1, 2], {}),
+                 r"queued_at must be an int, not str 'now'", id='time-str'),
+    pytest.param(lambda: _payload(ID, 1, None, 'add', [1, 2], {}),
+                 r'class_name must be a string, not NoneType None', id='class-none'),
+    pytest.param(lambda: _payload(ID, 1, 'Recorder', 'add', {'a': 1}, {}),
+                 r"args must be an array, not dict \{'a': 1\}", id='args-map'),
+    pytest.param(lambda: _payload(ID, 1, 'Recorder', 'add', [1, 2], [3]),
+                 r'kwargs must be a map, not list \[3\]', id='kwargs-array'),
+    pytest.param(lambda: _payload(ID, 1, 'Recorder', 'add', [], {1: 2}),
+                 r'kwargs keys must be strings, not int 1', id='kwargs-int-key'),
+    pytest.param(lambda: _payload('\x1b[2J', 1, 'Recorder', 'add', [], {}),
+                 r"bad id or enqueue time: \['\\x1b\[2J', 1\]", id='id-escape-codes'),
+    pytest.param(lambda: _payload(ID, 1, 'Recorder', 'add', [1, 2], {}, {'timeout': math.nan}),
+                 r'option timeout must be a finite number of seconds > 0, not nan',
+                 id='timeout-nan'),
+    pytest.param(lambda: _payload(ID, 1, 'Recorder', 'add', [1, 2], {}, {'try': 0}),
+                 r'option try must be an int from 1 to 2\*\*63-1, not 0', id='try-zero'),
+    pytest.param(lambda: _payload(ID, 1, 'Recorder', 'add', [1, 2], {}, {'reply': 'a\nb'}),
+                 r"option reply must be a short printable string, not 'a\\nb'",
+                 id='reply-newline'),
+    pytest.param(lambda: _raw('Nobody', 'add', 1, 2),
+                 r"names 'Nobody.add', which is not a job this worker runs", id='unknown-actor'),
+    pytest.param(lambda: _raw('Recorder', 'nope'), r"names 'Recorder.nope', which is not a job",
+                 id='unknown-method'),
+    pytest.param(lambda: _raw('Recorder', 'close'), r"names 'Recorder.close', which is not",
+                 id='close'),
+    pytest.param(lambda: _raw('Recorder', '_secret'), r"names 'Recorder._secret', which is not",
+                 id='private'),
+    pytest.param(lambda: _raw('Recorder', '__class__'), r"names 'Recorder.__class__', which",
+                 id='dunder'),
+    pytest.param(lambda: _raw('Recorder', 'a\n04:00:00 forged\x1b[31m'),
+                 r"names 'Recorder.a\\n04:00:00 forged\\x1b\[31m', which", id='forged-name'),
+    pytest.param(lambda: _raw('Recorder', 'x' * 1_000_000),
+                 r"names 'Recorder.xxxxx+\.\.\.x+', which is not a job", id='huge-name'),
+    pytest.param(lambda: _raw('Recorder', 'add', 1, 2, 3),
+                 r'Recorder.add: its arguments do not fit: TypeError: Recorder.add\(\) takes 3 '
+                 r'positional arguments but 4 were given', id='arguments-do-not-fit'),
+    pytest.param(lambda: Job('Recorder', 'add', (1, 2), {'c\nforged': 3}).encode(),
+                 r"its arguments do not fit: TypeError: Recorder.add\(\) got an unexpected "
+                 r"keyword argument 'c\\nforged'", id='unknown-keyword'),
+    pytest.param(lambda: _nested_lists(10_000), r'payload nests deeper than 64 levels',
+                 id='lists-10000-deep'),
+    pytest.param(lambda: _nested_lists(65), r'payload nests deeper than 64 levels',
+                 id='lists-65-deep'),
+    pytest.param(lambda: _nested_tuples(10_000), r'payload nests deeper than 64 levels',
+                 id='tuples-10000-deep'),
+    pytest.param(lambda: _payload(ID, 1, 'Recorder', 'echo',
+                                  [b'x' * arq.MAX_PAYLOAD_BYTES], {}),
+                 rf'payload of \d+ bytes is over MAX_PAYLOAD_BYTES \({arq.MAX_PAYLOAD_BYTES}\)',
+                 id='huge-argument'),
+    pytest.param(lambda: _payload(ID, 1, 'Recorder', 'echo', [msgpack.ExtType(99, b'')], {}),
+                 r'unknown msgpack ext type 99', id='unknown-ext-type'),
+    pytest.param(lambda: _payload(ID, 1, 'Recorder', 'echo',
+                                  [msgpack.ExtType(arq.EXT_DATETIME, b'\xff')], {}),
+                 r'payload is not valid msgpack: UnicodeDecodeError', id='bad-datetime'),
+]
+
+
+@pytest.mark.parametrize('make, reason', BAD_INPUT)
+async def test_running_worker_dead_letters_bad_input_once_and_carries_on(
+        settings, redis, caplog, start_worker, make, reason):
+    payload = make()
+    worker, task = await start_worker(settings)
+    await redis.rpush('arq:q:dft', payload)
+    async with Recorder(redis_settings=settings) as actor:
+        good = await actor.add(20, 22)
+        assert await good.result(timeout=10) == 42
+        letters = await wait_for(actor.dead_letters)
+    [letter] = letters
+    assert re.search(reason, letter.reason), letter.reason
+    assert letter.data == payload
+    assert letter.queue == 'arq:q:dft'
+    # a reason quotes Redis's data short and escaped: one line, whatever came
+    assert letter.reason.isprintable() and len(letter.reason) < 400
+    await wait_for(lambda: worker.jobs_failed)
+    assert (worker.jobs_failed, worker.jobs_complete) == (1, 1)
+    [record] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    message = record.getMessage()
+    assert (record.name, record.levelno) == ('arq.jobs', logging.ERROR)
+    assert message.startswith(letter.reason)
+    assert re.search(DEAD_LINE_END, message)
+    assert message.isprintable() and len(message) < 600
+    assert not task.done()
+    assert not PWNED.exists()
+    assert await redis.llen('arq:q:dft') == 0
+
+
+async def test_burst_worker_counts_every_bad_payload_once(settings, redis, caplog):
+    payloads = [param.values[0]() for param in BAD_INPUT]
+    await redis.rpush('arq:q:dft', *payloads)
+    await redis.rpush('arq:q:dft', _raw('Recorder', 'add', 1, 2))
+    worker = await run_burst(settings)
+    assert (worker.jobs_failed, worker.jobs_complete) == (len(payloads), 1)
+    assert await results(redis) == ['add:3']
+    letters = await arq.dead_letters(redis)
+    assert sorted(lt.data for lt in letters) == sorted(payloads)
+    errors = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(errors) == len(payloads)
+    assert await redis.keys('arq:inflight:*') == []
+
+
+async def test_dead_letters_shows_junk_pushed_onto_the_list_and_will_not_requeue_it(settings,
+                                                                                     redis):
+    await redis.rpush('arq:q:dft', b'\xc1')
+    await run_burst(settings)
+    junk = [b'\xc1junk', msgpack.packb({'queue': 1, 'data': b'', 'reason': '', 'time': 0}),
+            msgpack.packb([1])]
+    await redis.lpush('arq:dead', *junk)
+    *odd, real = await arq.dead_letters(redis)
+    assert [lt.data for lt in odd] == junk[::-1]
+    assert all(lt.reason.startswith('not a dead-letter record: ') and lt.queue == ''
+               and lt.time is None for lt in odd)
+    assert real.queue == 'arq:q:dft' and real.data == b'\xc1'
+    with pytest.raises(ArqError, match='cannot requeue a dead letter without a queue: not a '):
+        await arq.requeue_dead(redis, odd[0])
+
+
+async def test_garbage_published_on_reply_and_abort_channels_stops_nothing(
+        settings, redis, start_worker, caplog):
+    await start_worker(settings)
+    async with Tries(redis_settings=settings) as actor:
+        assert await (await actor.flaky('x', succeed_on=1)).result(timeout=5) == 'x ok on try 1'
+        reply_channel = actor._listener.reply_name
+        await redis.publish(reply_channel, b'\xff\xfe\nnot a record')
+        await redis.publish(reply_channel, b'no newline at all')
+        await redis.publish('arq:abort', b'\xff\xfe')
+        gated = await actor.gated('g')
+        await wait_for(lambda: _equals(gated.status, JobStatus.IN_PROGRESS))
+        assert await gated.abort() is True
+        with pytest.raises(JobAborted):
+            await gated.result(timeout=5)
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_no_pickle_anywhere_in_the_module():
+    tree = ast.parse((REPO / 'arq.py').read_text())
+    imported = {alias.name.split('.')[0] for node in ast.walk(tree)
+                if isinstance(node, ast.Import | ast.ImportFrom)
+                for alias in (node.names if isinstance(node, ast.Import)
+                              else [ast.alias(node.module or '')])}
+    assert not imported & {'pickle', '_pickle', 'cPickle', 'dill', 'shelve', 'marshal', 'copyreg'}
+    names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    assert not names & {'pickle', 'eval', 'exec', '__import__'}
+    with pytest.raises(JobDecodeError, match='payload is not valid msgpack'):
+        Job.decode(PICKLE_BOMB)
+    assert not PWNED.exists()
+
+
+@pytest.mark.parametrize('args, message', [
+    ([b'x' * arq.MAX_PAYLOAD_BYTES], r'the payload would be \d+ bytes, over MAX_PAYLOAD_BYTES'),
+    ([_nest(list, 65)], 'they nest deeper than 64 levels'),
+    ([_nest(tuple, 65)], 'they nest deeper than 64 levels'),
+    ([_nest(tuple, 5000)], 'they nest deeper than 64 levels'),
+])
+def test_enqueue_refuses_what_a_worker_would_refuse(args, message):
+    with pytest.raises(JobSerialisationError, match=f'cannot encode arguments of A.f: {message}'):
+        Job('A', 'f', args).encode()
+
+
+def test_arguments_at_the_limits_round_trip():
+    big = b'x' * (arq.MAX_PAYLOAD_BYTES - 100)
+    for args in ([_nest(list, 64)], [_nest(tuple, 64)], [big]):
+        assert Job.decode(Job('A', 'f', args).encode()).args == tuple(args)
+
+
+# arbitrary input, for the in-process path from a popped payload to a call
+
+def _msgpack_values(leaves: int = 12):
+    scalars = (st.none() | st.booleans() | st.integers(-2**63, 2**64 - 1) | st.floats()
+               | st.text(max_size=12) | st.binary(max_size=12))
+    return st.recursive(
+        scalars,
+        lambda inner: (st.lists(inner, max_size=4)
+                       | st.lists(inner, max_size=3).map(tuple)
+                       | st.sets(st.integers(-9, 9) | st.text(max_size=4), max_size=3)
+                       | st.dictionaries(st.text(max_size=6) | st.integers(-9, 9), inner,
+                                         max_size=4)),
+        max_leaves=leaves)
+
+
+def _pack(fields: Any) -> bytes:
+    return DatetimeJob._pack_nested(list(fields))
+
+
+VALUES = _msgpack_values()
+METHODS = ['add', 'plain', 'close', 'startup', 'shutdown', '_secret', '_record', 'helper',
+           '__init__', 'enqueue_job', 'get_redis', 'dead_letters', 'job', '__class__', '']
+#: a job's fields, each either what Job.encode writes or something else
+FIELDS = st.tuples(
+    st.just(ID) | st.text(max_size=8) | VALUES,
+    st.just(1_700_000_000_000) | st.integers(-2**63, 2**64 - 1) | VALUES,
+    st.sampled_from(['Pure', 'Recorder', 'Actor', 'Nobody', 'Pure\n']) | st.text(max_size=8)
+    | VALUES,
+    st.sampled_from(METHODS) | st.text(max_size=8) | VALUES,
+    st.lists(VALUES, max_size=3) | VALUES,
+    st.dictionaries(st.sampled_from(['a', 'b', 'self', 'x\n']) | st.text(max_size=4), VALUES,
+                    max_size=3) | VALUES,
+    st.dictionaries(st.sampled_from(['try', 'max_tries', 'timeout', 'expires', 'reply', 'new']),
+                    VALUES | st.integers(-3, 3) | st.floats(), max_size=3),
+)
+GOOD = st.builds(lambda method, args: Job('Pure', method, args).encode(),
+                 st.sampled_from(['add', 'plain']), st.lists(VALUES, max_size=3))
+
+
+def _mutate(data: bytes, position: int, byte: int, cut: bool) -> bytes:
+    i = position % (len(data) + 1)
+    return data[:i] if cut else data[:i] + bytes([byte]) + data[i + 1:]
+
+
+PAYLOADS = st.one_of(
+    st.binary(max_size=200),
+    VALUES.map(lambda v: _pack([v])[1:]),  # any msgpack value, not only arrays
+    FIELDS.map(_pack),
+    FIELDS.map(lambda f: _pack(f[:6])),
+    st.builds(_mutate, GOOD, st.integers(0, 300), st.integers(0, 255), st.booleans()),
+    GOOD,
+)
+
+
+@pytest.fixture(scope='module')
+def pure_worker():
+    worker = PureWorker(redis_settings=RedisSettings(), keep_result=0)
+    worker._shadows = [Pure(**worker.shadow_kwargs())]
+    worker._prepare_shadows()
+    worker._prepare_lifecycle()
+    worker.drain = Drain(redis=arq.aioredis.Redis())
+    loop = asyncio.new_event_loop()
+    yield worker, loop
+    loop.run_until_complete(worker.drain.redis.aclose())
+    loop.close()
+
+
+def _feed(worker: BaseWorker, loop: asyncio.AbstractEventLoop, data: bytes) -> str:
+    """What a worker does with a popped payload, with no Redis: how it ended."""
+    try:
+        job, (func, _actor, timeout) = worker._resolve(arq.RawJob('arq:q:dft', data))
+    except arq._Rejected as exc:
+        assert exc.reason.isprintable() and len(exc.reason) < 400, exc.reason
+        return 'rejected'
+    assert (job.class_name, job.func_name) in {('Pure', 'add'), ('Pure', 'plain')}
+    assert job.to_string().isprintable()
+    timeout = job.timeout_seconds if job.timeout_seconds is not None else timeout
+    try:
+        loop.run_until_complete(worker.run_job(job, func, timeout))
+    except arq._Reported as exc:
+        return exc.outcome
+    return 'ran'
+
+
+@hypothesis.settings(max_examples=1000, deadline=None,
+                     suppress_health_check=[hypothesis.HealthCheck.too_slow])
+@hypothesis.given(data=PAYLOADS)
+def test_any_payload_is_refused_or_is_a_legal_call_of_a_job_method(pure_worker, data):
+    worker, loop = pure_worker
+    Pure.calls.clear()
+    outcome = _feed(worker, loop, data)
+    # only the two job methods ever run, once, and only when the arguments fit them
+    assert outcome in ('rejected', 'failed', 'ran')
+    assert len(Pure.calls) == (outcome == 'ran')
+    assert all(call[0] in ('add', 'plain') for call in Pure.calls)
+
+
+async def test_running_worker_survives_arbitrary_payloads(settings, redis, start_worker, caplog):
+    caplog.set_level(logging.INFO, logger='arq')  # job lines quote what came too
+    payloads: list[bytes] = []
+
+    @hypothesis.settings(max_examples=40, database=None, deadline=None)
+    @hypothesis.given(data=PAYLOADS)
+    def collect(data):
+        payloads.append(data)
+
+    collect()
+    await redis.rpush('arq:q:dft', *payloads)
+    worker, task = await start_worker(settings, PureWorker)
+    async with Pure(redis_settings=settings) as actor:
+        good = await actor.add(1, 2)
+        assert await good.result(timeout=10) is None
+        await wait_for(lambda: worker.jobs_ongoing == 0)
+        await worker.drain.flush()
+        letters = await actor.dead_letters()
+    ended = worker.jobs_complete + worker.jobs_failed + worker.jobs_expired
+    assert ended == len(payloads) + 1
+    # Pure's jobs cannot fail inside: every failure is a payload refused, dead-lettered
+    assert len(letters) == worker.jobs_failed
+    # no line a payload caused spans lines or carries control characters
+    assert all(r.getMessage().isprintable() for r in caplog.records if r.name == 'arq.jobs')
+    assert not task.done()
+    assert await redis.llen('arq:q:dft') == 0
+
+# security: credentials, ACL users and TLS against real servers started with them
+
+@pytest.fixture(scope='module')
+def acl_server():
+    with RedisServer('--user', 'alice', 'on', '>alice-secret', '~*', '&*', '+@all',
+                     '--user', 'default', 'off') as server:
+        yield server
+
+
+def _with_credentials(url: str, credentials: str) -> str:
+    return url.replace('redis://', f'redis://{credentials}@')
+
+
+async def _cli_runs_a_job(url: str) -> subprocess.CompletedProcess[str]:
+    """Enqueue Recorder.add(2, 3) at ``url``, run a burst CLI worker there, await it."""
+    settings = RedisSettings.from_url(url)
+    redis = await settings.create_redis()
+    await redis.flushdb()
+    async with Recorder(redis_settings=settings) as actor:
+        handle = await actor.add(2, 3)
+        done = await asyncio.to_thread(run_cli, 'test_arq:Worker', '--burst', url=url)
+        assert done.returncode == 0, done.stderr
+        assert await handle.result(timeout=5) == 5
+    assert await redis.lrange(results_key(), 0, -1) == [b'add:5']
+    await redis.aclose()
+    return done
+
+
+def _refused_fast(url: str, secret: str, address: str) -> None:
+    """A CLI worker at ``url`` exits 3 at once, with one clear line, the secret kept."""
+    started = time.monotonic()
+    done = run_cli('test_arq:Worker', '--burst', url=url)
+    # conn_retries is 5, a second apart: a retry would show
+    assert time.monotonic() - started < 5
+    assert done.returncode == 3
+    [line] = [line for line in done.stderr.splitlines() if 'refused' in line]
+    assert re.search(rf'arq\.work +Redis at {re.escape(address)} refused the credentials: ',
+                     line), line
+    assert 'retry' not in done.stderr and 'Traceback' not in done.stderr
+    assert secret not in done.stderr
+
+
+async def test_password_runs_jobs_through_the_cli_and_a_wrong_one_fails_fast(password_server):
+    done = await _cli_runs_a_job(_with_credentials(password_server.url, ':sekret'))
+    assert 'sekret' not in done.stderr
+    address = f'redis://127.0.0.1:{password_server.port}/0'
+    _refused_fast(_with_credentials(password_server.url, ':not-the-secret'), 'not-the-secret',
+                  address)
+    _refused_fast(password_server.url, 'sekret', address)
+
+
+async def test_acl_user_runs_jobs_through_the_cli(acl_server):
+    done = await _cli_runs_a_job(_with_credentials(acl_server.url, 'alice:alice-secret'))
+    assert 'alice-secret' not in done.stderr
+
+
+@pytest.mark.parametrize('credentials', [
+    'alice:not-her-secret', 'bob:alice-secret', '', ':alice-secret',
+], ids=['wrong-password', 'unknown-user', 'none', 'default-user-off'])
+async def test_acl_refusals_fail_fast_and_clearly(acl_server, credentials, caplog):
+    url = _with_credentials(acl_server.url, credentials) if credentials else acl_server.url
+    started = time.monotonic()
+    with pytest.raises(ConnectionFailed,
+                       match=rf'Redis at redis://127.0.0.1:{acl_server.port}/0 refused the '
+                             r'credentials: '):
+        await RedisSettings.from_url(url).create_redis()
+    assert time.monotonic() - started < 0.9
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_cli_with_a_wrong_acl_password_exits_3_at_once(acl_server):
+    _refused_fast(_with_credentials(acl_server.url, 'alice:not-her-secret'), 'not-her-secret',
+                  f'redis://127.0.0.1:{acl_server.port}/0')
+
+
+class TlsRedisServer(RedisServer):
+    """A server from another binary than the embedded one, which has no TLS."""
+
+    def __init__(self, binary: str, *args: str, port: int) -> None:
+        super().__init__(*args, port=port)
+        self.binary = binary
+
+    def executable(self) -> str:
+        return self.binary
+
+
+def _server_binaries(directory: Path) -> list[str]:
+    # Debian's redis-tools carries the server as redis-check-rdb, which picks its role by
+    # the name it is run under: a link named redis-server makes it a server
+    found = []
+    for i, path in enumerate([RedisServer.executable(), shutil.which('redis-server'),
+                              shutil.which('redis-check-rdb')]):
+        if path:
+            link = directory / str(i) / 'redis-server'
+            link.parent.mkdir()
+            link.symlink_to(path)
+            found.append(str(link))
+    return found
+
+
+@pytest.fixture(scope='module')
+def tls_server(tmp_path_factory):
+    """A real Redis serving only TLS, with a CA, server and client certificates by trustme.
+
+    Yields the server and the URL query that makes a client trust it and show its own
+    certificate.
+    """
+    directory = tmp_path_factory.mktemp('tls')
+    ca = trustme.CA()
+    server_cert, client_cert = ca.issue_cert('127.0.0.1', 'localhost'), ca.issue_cert('arq')
+    files = {'ca': directory / 'ca.pem', 'cert': directory / 'server.pem',
+             'key': directory / 'server.key', 'client_cert': directory / 'client.pem',
+             'client_key': directory / 'client.key'}
+    ca.cert_pem.write_to_path(files['ca'])
+    server_cert.private_key_pem.write_to_path(files['key'])
+    server_cert.cert_chain_pems[0].write_to_path(files['cert'])
+    client_cert.private_key_pem.write_to_path(files['client_key'])
+    client_cert.cert_chain_pems[0].write_to_path(files['client_cert'])
+    for binary in _server_binaries(directory):
+        port = arq._free_port()
+        server = TlsRedisServer(
+            binary, '--port', '0', '--tls-port', str(port), '--tls-cert-file', str(files['cert']),
+            '--tls-key-file', str(files['key']), '--tls-ca-cert-file', str(files['ca']),
+            '--tls-auth-clients', 'yes', port=port)
+        try:
+            server.start()
+        except ArqError as exc:
+            if 'Bad directive' in str(exc):  # built without TLS
+                continue
+            raise
+        query = (f'ssl_ca_certs={files["ca"]}&ssl_certfile={files["client_cert"]}'
+                 f'&ssl_keyfile={files["client_key"]}')
+        yield server, query
+        server.stop()
+        return
+    pytest.skip('no redis-server built with TLS (Debian: apt install redis-tools)')
+
+
+async def test_rediss_with_certificates_made_by_the_tests_runs_jobs_through_the_cli(tls_server):
+    server, query = tls_server
+    # the server has no plain port: whatever reached it spoke TLS
+    done = await _cli_runs_a_job(f'rediss://127.0.0.1:{server.port}/0?{query}')
+    assert f'rediss://127.0.0.1:{server.port}/0' in done.stderr
+
+
+@pytest.mark.parametrize('scheme, query, message', [
+    ('rediss', '', r'TLS with Redis at rediss://127.0.0.1:{port}/0 failed: .*CERTIFICATE_VERIFY'),
+    # with TLS 1.3 the server checks the client's certificate after the handshake: its
+    # alert, or a reset that looks like any network error and is retried, comes first
+    ('rediss', 'ssl_ca_certs={ca}&conn_retries=1',
+     r'(TLS with|cannot connect to) Redis at rediss://127.0.0.1:{port}/0'),
+    ('redis', 'conn_retries=0', r'cannot connect to Redis at redis://127.0.0.1:{port}/0'),
+], ids=['server-not-trusted', 'no-client-certificate', 'plain-to-a-tls-port'])
+async def test_tls_failures_are_clear_and_fast(tls_server, scheme, query, message):
+    server, full_query = tls_server
+    ca = dict(part.split('=') for part in full_query.split('&'))['ssl_ca_certs']
+    url = f'{scheme}://127.0.0.1:{server.port}/0?conn_retry_delay=0.5&{query.format(ca=ca)}'
+    started = time.monotonic()
+    with pytest.raises(ConnectionFailed, match=message.format(port=server.port)):
+        await RedisSettings.from_url(url.rstrip('&')).create_redis()
+    # a certificate refused is not retried
+    assert time.monotonic() - started < 1.5
+
+
+# signals through the pre-forked pair
+
+class PatientWorker(SignalWorker):
+    shutdown_delay = 30
+
+
+def _send(worker: CliWorker, how: str, signum: int = signal.SIGTERM) -> None:
+    """Signal the CLI's process group, its control process, or both processes at once.
+
+    ``both`` is what systemd does to a unit: every process gets the signal straight.
+    """
+    if how == 'group':
+        os.killpg(worker.process.pid, signum)
+    else:
+        os.kill(worker.process.pid, signum)
+        if how == 'both':
+            os.kill(worker.child_pid, signum)
+
+
+async def _patient_jobs(patient: Patient, re_enqueuer: Patient, quick: float = 0.4):
+    """Enqueue ``quick`` (seconds), ``dropped`` and ``back`` (a minute, re-enqueued)."""
+    return (await patient.wait(quick, 'quick'), await patient.wait(60, 'dropped'),
+            await re_enqueuer.wait(60, 'back'))
+
+
+@pytest.mark.parametrize('how', ['group', 'parent', 'both'])
+async def test_cli_sigterm_to_group_parent_or_both_is_one_graceful_stop(
+        settings, redis, cli_worker, how):
+    async with Patient(redis_settings=settings) as patient, \
+            PatientReEnqueuer(redis_settings=settings) as re_enqueuer:
+        quick, dropped, back = await _patient_jobs(patient, re_enqueuer)
+        worker = cli_worker('test_arq:SignalWorker', new_group=True)
+        assert sorted(await wait_started(redis, 3)) == ['back', 'dropped', 'quick']
+        started = time.monotonic()
+        _send(worker, how)
+        assert await asyncio.to_thread(worker.wait) == 0
+        # the quick job finished within shutdown_delay; the others were cancelled after it
+        assert 1.5 <= time.monotonic() - started < 6
+        assert await quick.result(timeout=1) == 'quick'
+        with pytest.raises(JobFailed, match='cancelled at worker shutdown'):
+            await dropped.result(timeout=1)
+        assert await back.status() == JobStatus.QUEUED
+    assert sorted(await results(redis)) == ['cancelled:back', 'cancelled:dropped', 'end:quick']
+    # put back exactly once; nothing left in flight
+    assert [Job.decode(p).id for p in await redis.lrange('arq:q:dft', 0, -1)] == [back.id]
+    assert await arq_keys(redis) == [f'arq:job:{back.id}', 'arq:q:dft']
+    stderr = worker.stderr
+    assert stderr.count('passing it to work process') == 1
+    assert stderr.count('got signal SIGTERM, stopping: running jobs get 1.5s') == 1
+    assert 'got signal SIGTERM again' not in stderr
+    assert 'shutdown: cancelling 2 job(s) still running' in stderr
+    assert '◆ 1 jobs done ◆ 0 failed ◆ 0 timed out' in stderr
+    assert 'Traceback' not in stderr
+    assert not pid_alive(worker.child_pid)
+
+
+@pytest.mark.parametrize('how', ['group', 'both'])
+async def test_cli_second_sigterm_to_group_or_both_cancels_at_once(
+        settings, redis, cli_worker, how):
+    async with Patient(redis_settings=settings) as patient, \
+            PatientReEnqueuer(redis_settings=settings) as re_enqueuer:
+        _quick, _dropped, back = await _patient_jobs(patient, re_enqueuer, quick=60)
+        worker = cli_worker('test_arq:PatientWorker', new_group=True)
+        await wait_started(redis, 3)
+        _send(worker, how)
+        await asyncio.to_thread(worker.wait_for_line, 'got signal SIGTERM, stopping')
+        started = time.monotonic()
+        _send(worker, how)
+        assert await asyncio.to_thread(worker.wait) == 0
+        assert time.monotonic() - started < 3
+    assert 'got signal SIGTERM again, cancelling 3 running job(s) now' in worker.stderr
+    assert sorted(await results(redis)) == ['cancelled:back', 'cancelled:dropped',
+                                            'cancelled:quick']
+    assert [Job.decode(p).id for p in await redis.lrange('arq:q:dft', 0, -1)] == [back.id]
+    assert not pid_alive(worker.child_pid)
+
+
+async def test_cli_control_process_killed_leaves_no_orphan_and_one_graceful_stop(
+        settings, redis, cli_worker):
+    async with PatientReEnqueuer(redis_settings=settings) as re_enqueuer:
+        back = await re_enqueuer.wait(60, 'back')
+    worker = cli_worker('test_arq:SignalWorker', new_group=True)
+    await wait_started(redis, 1)
+    started = time.monotonic()
+    os.kill(worker.process.pid, signal.SIGKILL)
+    assert await asyncio.to_thread(worker.wait) == -signal.SIGKILL
+    # the kernel's SIGTERM and the pipe's end are one stop, with its shutdown_delay
+    await wait_for(lambda: not pid_alive(worker.child_pid), timeout=10)
+    assert time.monotonic() - started >= 1.5
+    assert worker.stderr.count('got signal SIGTERM, stopping') == 1
+    assert 'got signal SIGTERM again' not in worker.stderr
+    assert [Job.decode(p).id for p in await redis.lrange('arq:q:dft', 0, -1)] == [back.id]
+    assert await redis.keys('arq:inflight:*') == []
+
+
+def test_cli_work_process_killed_exits_3(settings, redis_server, cli_worker):
+    worker = cli_worker('test_arq:SignalWorker', new_group=True)
+    worker.wait_for_line('Running worker')
+    os.kill(worker.child_pid, signal.SIGKILL)
+    assert worker.wait() == 3
+    assert re.search(rf'arq\.control work process {worker.child_pid} was killed by SIGKILL$',
+                     worker.stderr, re.M)
 
 
 # ───────────────────────────────────────────────────────────────────────────── logging ──
