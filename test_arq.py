@@ -3474,6 +3474,236 @@ async def _pttl_above(redis, key: str, ms: int) -> bool:
     return await redis.pttl(key) > ms
 
 
+# ──────────────────────────────────────────────────────────── reliability: kills and restarts ──
+
+def _inflight(worker_id: str, queue: str = 'arq:q:dft') -> str:
+    return f'arq:inflight:{worker_id}:{queue}'
+
+
+async def recover_as(redis, worker_id: str = 'rescuer', lease_ms: int = 10_000):
+    """Run the lease script as a live worker would, then forget that worker again."""
+    reply = await redis.eval(arq._LEASE_SCRIPT, 3, 'arq:workers', f'arq:lease:{worker_id}',
+                             'arq:lost', worker_id, lease_ms, 'arq:q:dft', 'arq:inflight:',
+                             'arq:lease:')
+    await redis.hdel('arq:workers', worker_id)
+    await redis.delete(f'arq:lease:{worker_id}')
+    return reply
+
+
+async def lose(redis, dead: str) -> bytes:
+    """Pop the head of the dft queue onto worker ``dead``, which dies; recover it."""
+    payload = await redis.lmove('arq:q:dft', _inflight(dead), 'LEFT', 'RIGHT')
+    await redis.hset('arq:workers', dead, 'arq:q:dft')
+    assert (await recover_as(redis))[1] == 1
+    return payload
+
+
+async def test_job_lost_with_its_worker_runs_again_as_its_next_try(settings, redis, caplog):
+    async with Tries(redis_settings=settings) as actor:
+        handle = await actor.flaky('lost', 1)
+        payload = await lose(redis, 'dead-1')
+        assert await redis.hgetall('arq:lost') == {payload: b'1'}
+        assert await redis.lrange('arq:q:dft', 0, -1) == [payload]
+        worker = await run_burst(settings)
+        assert await handle.result(timeout=5) == 'lost ok on try 2'
+    assert (worker.jobs_complete, worker.jobs_failed) == (1, 0)
+    assert await results(redis) == ['lost:2']
+    assert re.search(rf'dft  {handle.id[:6]} Tries\.flaky\(\'lost\', 1\) runs again as try 2 of 5: '
+                     r'its worker was lost 1 time\(s\)', caplog.text)
+    # the ack deleted its count: pops cost no lookup again
+    assert await arq_keys(redis) == []
+
+
+async def test_job_that_keeps_losing_its_worker_fails_with_worker_lost(settings, redis):
+    async with Tries(redis_settings=settings) as actor:
+        handle = await actor.flaky('doomed', 1, _max_tries=2)
+        payload = await lose(redis, 'dead-1')
+        assert await lose(redis, 'dead-2') == payload
+        assert await redis.hget('arq:lost', payload) == b'2'
+        worker = await run_burst(settings)
+        with pytest.raises(JobFailed, match=rf'job {handle.id[:6]} Tries\.flaky failed: '
+                           r'worker lost: job \w{6} Tries\.flaky lost its worker \(killed, '
+                           r'out of memory or cut off from Redis\) 2 time\(s\) and used up '
+                           r'its 2 tries'):
+            await handle.result(timeout=5)
+        [letter] = await actor.dead_letters()
+    assert letter.reason.startswith('worker lost: ')
+    assert letter.data == payload
+    assert (worker.jobs_complete, worker.jobs_failed) == (0, 1)
+    assert await results(redis) == []  # it never ran a third time
+    assert await arq_keys(redis) == ['arq:dead']
+
+
+async def test_two_workers_recovering_at_once_requeue_each_job_once(settings, redis, caplog):
+    async with Recorder(redis_settings=settings) as actor:
+        for i in range(100):
+            await actor.note(i)
+    for dead in ('dead-1', 'dead-2'):
+        for _ in range(50):
+            await redis.lmove('arq:q:dft', _inflight(dead), 'LEFT', 'RIGHT')
+        await redis.hset('arq:workers', dead, 'arq:q:dft')
+    assert await redis.llen('arq:q:dft') == 0
+    # both start at once, and each runs the recovery as its first lease renewal
+    first, second = await asyncio.gather(run_burst(settings, max_concurrent_tasks=7),
+                                         run_burst(settings, max_concurrent_tasks=5))
+    assert sorted(await results(redis)) == sorted(f'dft:{i}' for i in range(100))
+    assert first.jobs_complete + second.jobs_complete == 100
+    recovered = [int(m.group(1)) for m in re.finditer(
+        r'put (\d+) job\(s\) of dead workers back on their queues', caplog.text)]
+    assert sum(recovered) == 100, recovered
+    assert await arq_keys(redis) == []
+
+
+async def test_deferred_job_outliving_the_lease_is_handed_out_once(settings, redis, start_worker):
+    # the lease starts at the pop, not at the enqueue: a job deferred for longer than
+    # the lease, with two workers waiting, runs once and as its first try
+    for _ in range(2):
+        await start_worker(settings, lease_ms=300)
+    async with Tries(redis_settings=settings) as actor:
+        handle = await actor.flaky('later', 1, _defer_by=1)
+        assert await handle.result(timeout=10) == 'later ok on try 1'
+        await asyncio.sleep(0.7)  # two more leases: nothing comes back
+    assert await results(redis) == ['later:1']
+
+
+class Blocker(Actor):
+    @concurrent
+    async def block(self, seconds):
+        await record(self, 'blocking')
+        time.sleep(seconds)  # synchronous on purpose: the event loop stops meanwhile
+        return 'too late'  # and no await after it, where a timeout could cancel it
+
+    @concurrent
+    async def hold(self, seconds):
+        """Block the loop, then wait: still running when the loop resumes."""
+        time.sleep(seconds)
+        await (await self.get_redis()).rpush(started_key(self.namespace), 'hold')
+        await asyncio.sleep(30)
+
+
+class QuickWatchDrain(Drain):
+    blocked_warning_seconds = 0.2
+
+
+async def test_job_blocking_the_loop_is_named_timed_out_and_the_rest_resume(
+        settings, redis, start_worker, caplog):
+    caplog.set_level(logging.INFO, logger='arq')
+    worker, _task = await start_worker(settings, shadows=[Blocker, Recorder],
+                                       drain_class=QuickWatchDrain, health_check_interval=0.2)
+    async with Blocker(redis_settings=settings) as blocker:
+        handle = await blocker.block(1, _timeout=0.3)
+        with pytest.raises(JobTimedOut, match=rf'job {handle.id[:6]} Blocker\.block failed: timed '
+                           r'out after 0\.3s'):
+            await handle.result(timeout=10)
+    assert await results(redis) == ['blocking']
+    assert worker.jobs_timed_out == 1 and worker.jobs_complete == 0
+    name = rf'job {handle.id[:6]} Blocker\.block\(1\) from arq:q:dft'
+    assert re.search(rf'event loop blocked for over 0\.2s by {name}: no other job', caplog.text)
+    # the watchdog thread logs this once it sees the loop run again
+    await wait_for(lambda: re.search(
+        rf'event loop ran again after being blocked for (0\.9|1\.\d)\ds by {name}', caplog.text))
+    assert re.search(rf'dft  timed out after  1\.\d{{3}}s ← {handle.id[:6]} Blocker\.block\(1\): '
+                     r'ran 1\.\d{3}s, blocking the event loop past its 0\.3s timeout', caplog.text)
+    # other jobs and the health check carry on
+    await redis.delete(worker.health_key)
+    async with Recorder(redis_settings=settings) as actor:
+        assert await (await actor.add(1, 2)).result(timeout=5) == 3
+    await wait_for(lambda: redis.exists(worker.health_key), timeout=5)
+
+
+def _rescue_during_block(url: str, dead: str, then_pop: bool) -> None:
+    # another worker, in a thread, while the worker's event loop is blocked by its job
+    with sync_redis.Redis.from_url(url) as client:
+        deadline = time.monotonic() + 10
+        while client.exists(f'arq:lease:{dead}') or not client.llen(_inflight(dead)):
+            assert time.monotonic() < deadline, 'the lease never lapsed'
+            time.sleep(0.02)
+        reply = client.eval(arq._LEASE_SCRIPT, 3, 'arq:workers', 'arq:lease:rescuer',
+                            'arq:lost', 'rescuer', 10_000, 'arq:q:dft', 'arq:inflight:',
+                            'arq:lease:')
+        assert reply[1] == 1
+        if then_pop:  # the rescuer runs it too (and, alive, keeps it in flight)
+            client.lmove('arq:q:dft', _inflight('rescuer'), 'LEFT', 'RIGHT')
+
+
+@pytest.mark.parametrize('then_pop', [False, True], ids=['still-queued', 'handed-out'])
+async def test_worker_whose_lease_lapsed_takes_back_its_jobs_or_cancels_them(
+        settings, redis, redis_server, start_worker, caplog, then_pop):
+    worker, _task = await start_worker(settings, shadows=[Blocker], lease_ms=300)
+    await wait_for(lambda: redis.exists(f'arq:lease:{worker.worker_name}'))
+    rescue = asyncio.create_task(asyncio.to_thread(
+        _rescue_during_block, redis_server.url, worker.worker_name, then_pop))
+    async with Blocker(redis_settings=settings) as blocker:
+        handle = await blocker.hold(0.8)
+        await rescue
+    taken = 0 if then_pop else 1
+    message = (rf'worker {worker.worker_name} lost its lease \(event loop blocked or Redis '
+               r'unreachable for over 300ms\) and another worker put its 1 job\(s\) back on '
+               rf'their queues: took back {taken}; {1 - taken} had been handed out again')
+    if then_pop:
+        message += (rf'\n  cancelled here: job {handle.id[:6]} Blocker\.hold\(0\.8\) from '
+                    r'arq:q:dft')
+    await wait_for(lambda: re.search(message + '$', caplog.text, re.M))
+    if then_pop:
+        # cancelled here rather than run twice at once; its ack finds it gone, so the
+        # cancellation records nothing: the rescuer's run is the one that counts
+        await wait_for(lambda: worker.drain.jobs_cancelled == 1)
+        assert await redis.llen(_inflight('rescuer')) == 1
+        await wait_for(lambda: _equals(lambda: redis.llen(_inflight(worker.worker_name)), 0))
+        assert not await redis.exists(f'arq:result:{handle.id}')
+    else:
+        assert await wait_started(redis, 1) == ['hold']
+        assert await redis.llen(_inflight(worker.worker_name)) == 1
+        assert await redis.llen('arq:q:dft') == 0
+        assert not await redis.exists('arq:lost')
+        assert worker.jobs_ongoing == 1
+    assert await redis.hexists('arq:workers', worker.worker_name)
+
+
+async def test_drain_puts_back_jobs_whose_pop_reply_was_lost(redis, caplog):
+    await redis.rpush('my:q', b'one', b'two')
+    seen = []
+    async with Drain(redis=redis, worker_id='w1', burst_mode=True) as drain:
+        pop = drain._pop
+        failed = []
+
+        async def pop_then_fail(keys, args):
+            groups = await pop(keys, args)
+            if not failed:  # it ran: the jobs are in flight, but we never hear of them
+                failed.append(1)
+                raise sync_redis.exceptions.ConnectionError('reply lost')
+            return groups
+
+        drain._pop = pop_then_fail
+        async for raw in drain.iter('my:q'):
+            seen.append(raw.data)
+            drain.add(asyncio.sleep(0), raw)
+    assert sorted(seen) == [b'one', b'two']
+    assert 'put 2 popped job(s) back on their queues: the reply to their pop was lost to a ' \
+           'Redis error' in caplog.messages
+    assert await redis.keys('*') == []
+
+
+async def test_drain_ack_sent_again_after_a_lost_reply_acts_once(redis):
+    await redis.rpush('my:q', b'job')
+    async with Drain(redis=redis, worker_id='w1', burst_mode=True) as drain:
+        send = drain._ack_script
+        calls = []
+
+        async def send_then_fail(keys, args):
+            calls.append(args)
+            await send(keys, args)
+            if len(calls) == 1:
+                raise sync_redis.exceptions.ConnectionError('reply lost')
+
+        drain._ack_script = send_then_fail
+        async for raw in drain.iter('my:q'):
+            drain.ack(raw, [('RPUSH', 'my:retries', raw.data)])
+    assert len(calls) == 2 and calls[0] == calls[1]
+    assert await redis.lrange('my:retries', 0, -1) == [b'job']
+    assert await redis.keys('arq:*') == []
+
+
 # ───────────────────────────────────────────────────────────────────── testing helpers ──
 
 class MockRecorder(arq.MockRedisMixin, Recorder):
