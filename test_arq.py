@@ -20,6 +20,7 @@ import itertools
 import logging
 import logging.config
 import os
+import random
 import re
 import signal
 import socket
@@ -30,7 +31,7 @@ import time
 import zoneinfo
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgpack
 import pytest
@@ -3060,8 +3061,8 @@ def cli_worker(settings, redis_server):
     """Start ``python -m arq ARGS`` in the background; kill what is left at the end."""
     started: list[CliWorker] = []
 
-    def start(*args: str) -> CliWorker:
-        worker = CliWorker(*args, url=redis_server.url)
+    def start(*args: str, url: str | None = None) -> CliWorker:
+        worker = CliWorker(*args, url=url or redis_server.url)
         started.append(worker)
         return worker
 
@@ -3702,6 +3703,254 @@ async def test_drain_ack_sent_again_after_a_lost_reply_acts_once(redis):
     assert len(calls) == 2 and calls[0] == calls[1]
     assert await redis.lrange('my:retries', 0, -1) == [b'job']
     assert await redis.keys('arq:*') == []
+
+
+RUNS_KEY = 'arq:test-runs'
+TICKS_KEY = 'arq:test-ticks'
+
+
+async def _insist(command, seconds: float = 60):
+    """Run a Redis command until it goes through: these jobs outlive Redis outages."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return await command()
+        except (sync_redis.exceptions.ConnectionError, sync_redis.exceptions.TimeoutError,
+                OSError):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+
+
+class Faulty(Actor):
+    """Jobs of the fault tests: every run records its start, with its try, and its end.
+
+    In a hash, so that writing again, after a reply lost to an outage, changes nothing.
+    """
+
+    @concurrent
+    async def work(self, tag, seconds):
+        redis = await self.get_redis()
+        run = f'{tag} {os.getpid()} {current_job().job_try}'
+        await _insist(lambda: redis.hsetnx(RUNS_KEY, f'{run} start', time.time()))
+        await asyncio.sleep(seconds)
+        await _insist(lambda: redis.hsetnx(RUNS_KEY, f'{run} end', time.time()))
+        return tag
+
+    @cron(second=set(range(60)), microsecond=0)
+    async def tick(self):
+        redis = await self.get_redis()
+        await _insist(lambda: redis.rpush(TICKS_KEY, f'{time.time()}'))
+
+
+class FaultWorker(BaseWorker):
+    """Short leases, so that a killed worker's jobs come back within a second or so."""
+
+    shadows = [Faulty]
+    lease_ms = 1000
+    max_concurrent_tasks = 30
+    max_tries = 50  # a job may be in flight at several kills: they all count, as tries
+    shutdown_delay = 2
+    health_check_interval = 1
+
+
+class Run(NamedTuple):
+    tag: int
+    pid: int
+    job_try: int
+    start: float
+    end: float | None
+
+
+def read_runs(client) -> dict[int, list[Run]]:
+    """Each job's runs, in the order they started."""
+    starts, ends = {}, {}
+    for entry, at in client.hgetall(RUNS_KEY).items():
+        tag, pid, job_try, what = entry.decode().split()
+        key = (int(tag), int(pid), int(job_try))
+        (starts if what == 'start' else ends)[key] = float(at)
+    runs: dict[int, list[Run]] = {}
+    for key, start in starts.items():
+        runs.setdefault(key[0], []).append(Run(*key, start, ends.get(key)))
+    for tag_runs in runs.values():
+        tag_runs.sort(key=lambda r: r.start)
+    return runs
+
+
+def check_runs(runs: dict[int, list[Run]], tags: int, killed: dict[int, float]) -> dict[str, int]:
+    """Assert at-least-once and never twice at once on a live worker; return the counts.
+
+    ``killed`` maps the pid of each work process killed to when: a run there ends then.
+    """
+    assert sorted(runs) == list(range(tags)), 'some jobs never started'
+    unfinished = [r for rs in runs.values() for r in rs if r.end is None]
+    assert all(r.pid in killed for r in unfinished), unfinished
+    for tag_runs in runs.values():
+        assert any(r.end is not None for r in tag_runs), tag_runs  # at least once, to its end
+        for earlier, later in itertools.pairwise(tag_runs):
+            # the next run starts after the last ended or its worker died, as a later try
+            ended = earlier.end if earlier.end is not None else killed[earlier.pid]
+            assert later.start >= ended, (earlier, later)
+            assert later.job_try > earlier.job_try, (earlier, later)
+            if earlier.end is not None:  # ran to its end, its worker killed before the ack
+                assert earlier.pid in killed, (earlier, later)
+    executions = sum(len(rs) for rs in runs.values())
+    return {'jobs': tags, 'executions': executions, 'cut short by kills': len(unfinished),
+            'ran to the end twice': executions - tags - len(unfinished)}
+
+
+async def enqueue_faulty(settings, count: int, seed: int):
+    rng = random.Random(seed)
+    async with Faulty(redis_settings=settings) as actor:
+        return [await actor.work(i, rng.uniform(0.2, 0.6)) for i in range(count)]
+
+
+def wait_runs(client, predicate, timeout: float = 60) -> dict[int, list[Run]]:
+    deadline = time.monotonic() + timeout
+    while True:
+        runs = read_runs(client)
+        if predicate(runs):
+            return runs
+        assert time.monotonic() < deadline, f'condition not met within {timeout}s'
+        time.sleep(0.05)
+
+
+def all_ended(tags: int):
+    return lambda runs: len(runs) == tags and all(
+        any(r.end is not None for r in rs) for rs in runs.values())
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+async def test_sigkill_at_random_points_loses_no_job(settings, redis, redis_server, cli_worker,
+                                                      sync_client):
+    seed = random.randrange(2**32)
+    rng = random.Random(seed)
+    tags, kills = 400, 6
+    handles = await enqueue_faulty(settings, tags, seed)
+    killed: dict[int, float] = {}
+    workers = []
+    for _ in range(kills):
+        worker = await asyncio.to_thread(cli_worker, 'test_arq:FaultWorker')
+        workers.append(worker)
+        # somewhere in the middle of its jobs: once it has started some, a random while on
+        started = sync_client.hlen(RUNS_KEY)
+        await wait_for(lambda n=started: sync_client.hlen(RUNS_KEY) > n, timeout=20)
+        await asyncio.sleep(rng.uniform(0, 0.8))
+        os.kill(worker.child_pid, signal.SIGKILL)
+        killed[worker.child_pid] = time.time()
+        assert await asyncio.to_thread(worker.wait) == 3
+        assert f'work process {worker.child_pid} was killed by SIGKILL' in worker.stderr
+    last = await asyncio.to_thread(cli_worker, 'test_arq:FaultWorker')
+    workers.append(last)
+    runs = await asyncio.to_thread(wait_runs, sync_client, all_ended(tags))
+    last.process.send_signal(signal.SIGTERM)
+    assert await asyncio.to_thread(last.wait) == 0
+    counts = check_runs(read_runs(sync_client), tags, killed)
+    print(f'\nSIGKILL fault test (seed {seed}): {counts}, kills: {len(killed)}')
+    assert counts['cut short by kills'] > 0, 'no kill hit a running job'
+    # the workers that came next put the killed ones' jobs back
+    assert 'job(s) of dead workers back on their queues' in ''.join(w.stderr for w in workers)
+    async with Faulty(redis_settings=settings) as actor:
+        for handle in rng.sample(handles, 20):
+            assert await actor.job(handle.id).status() == JobStatus.COMPLETE
+    assert not await redis.exists('arq:lost')
+    assert await redis.keys('arq:inflight:*') == []
+    assert len(runs) == tags
+
+
+def _loaded(client) -> bool:
+    try:
+        return client.ping()
+    except sync_redis.exceptions.BusyLoadingError:
+        return False
+
+
+@pytest.fixture
+def aof_server():
+    """A server of its own, append-only, that a test may restart on the same port and dir."""
+    with RedisServer('--appendonly', 'yes') as server:
+        yield server
+
+
+async def test_redis_restart_mid_run_loses_nothing_and_runs_nothing_twice(aof_server,
+                                                                           cli_worker):
+    settings = RedisSettings.from_url(aof_server.url)
+    client = sync_redis.Redis.from_url(aof_server.url)
+    try:
+        assert client.config_get('appendonly') == {'appendonly': 'yes'}
+        tags = 300
+        await enqueue_faulty(settings, tags, seed=5)
+        worker = await asyncio.to_thread(cli_worker, 'test_arq:FaultWorker',
+                                         url=aof_server.url)
+        for done in (60, 160):
+            await asyncio.to_thread(wait_runs, client, lambda runs, n=done: sum(
+                r.end is not None for rs in runs.values() for r in rs) >= n)
+            # down for a while: the worker backs off quietly, then carries on
+            aof_server._terminate()
+            cpu = cpu_seconds(worker.child_pid)
+            await asyncio.sleep(2)
+            assert cpu_seconds(worker.child_pid) - cpu < 0.5, 'busy while Redis was down'
+            aof_server.start()
+            await wait_for(lambda: _loaded(client))
+        ticks = client.llen(TICKS_KEY)
+        runs = await asyncio.to_thread(wait_runs, client, all_ended(tags))
+        await wait_for(lambda: client.llen(TICKS_KEY) > ticks + 1, timeout=5)  # cron too
+        assert pid_alive(worker.child_pid)
+        worker.process.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(worker.wait) == 0
+        counts = check_runs(runs, tags, {})
+        print(f'\nRedis restart fault test: {counts}, restarts: 2')
+        # its worker lived throughout: every job ran exactly once
+        assert counts['executions'] == tags
+        assert 'retrying with backoff' in worker.stderr
+        assert 'Redis is reachable again' in worker.stderr
+        assert client.keys('arq:inflight:*') == [] and not client.exists('arq:lost')
+    finally:
+        client.close()
+
+
+async def test_dropped_connections_lose_nothing_and_run_nothing_twice(settings, redis,
+                                                                      cli_worker, sync_client):
+    tags = 300
+    await enqueue_faulty(settings, tags, seed=7)
+    worker = cli_worker('test_arq:FaultWorker')
+    kills = 0
+    for done in (50, 100, 150, 200):  # busy: jobs' own connections and the pool's
+        await asyncio.to_thread(wait_runs, sync_client, lambda runs, n=done: sum(
+            r.end is not None for rs in runs.values() for r in rs) >= n)
+        kills += sync_client.client_kill_filter(_type='normal', skipme=True)
+    await asyncio.to_thread(wait_runs, sync_client, all_ended(tags))
+    # idle: the blocking waits for jobs and the pub/sub connection
+    await wait_for(lambda: _blocked_clients(sync_client))
+    kills += sync_client.client_kill_filter(_type='normal', skipme=True)
+    kills += sync_client.client_kill_filter(_type='pubsub', skipme=True)
+    await asyncio.to_thread(worker.wait_for_line, r'signals: Redis error .*retrying with backoff')
+    # and the server closes connections idle for 2s: the idle worker notices and carries on
+    sync_client.config_set('timeout', 2)
+    try:
+        async with Faulty(redis_settings=settings) as actor:
+            handle = await actor.work(tags, 0)
+            assert await handle.result(timeout=10) == tags
+            ticks = sync_client.llen(TICKS_KEY)
+            await wait_for(lambda: sync_client.llen(TICKS_KEY) > ticks + 3, timeout=10)
+            handle = await actor.work(tags + 1, 0)
+            assert await handle.result(timeout=10) == tags + 1
+    finally:
+        sync_client.config_set('timeout', 0)
+    assert pid_alive(worker.child_pid)
+    worker.process.send_signal(signal.SIGTERM)
+    assert await asyncio.to_thread(worker.wait) == 0
+    counts = check_runs(read_runs(sync_client), tags + 2, {})
+    print(f'\ndropped connections fault test: {counts}, connections killed: {kills}')
+    assert counts['executions'] == tags + 2  # its worker lived: each ran once
+
+
+def _blocked_clients(client) -> int:
+    return int(client.info('clients')['blocked_clients'])
 
 
 # ───────────────────────────────────────────────────────────────────── testing helpers ──
