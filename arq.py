@@ -37,11 +37,13 @@ Known limitations:
   random id, so this concerns raw ``Drain`` users pushing identical bytes, who get
   both back after a crash but see them in pop order.
 - Leases are per worker, not per job: a job that outlives a worker's lease because
-  the event loop was blocked for longer than ``lease_ms`` may be handed out twice.
+  the event loop was blocked for longer than ``lease_ms`` may be handed out twice; the
+  worker cancels its copy when it notices (``Drain._take_back``), after the block.
 - A burst worker does not wait for the leases of workers that just died: their jobs
   come back when those leases end, for the next worker to run.
-- A job put back from a dead worker's in-flight list does not count a try, and an
-  abort published while its worker dies is lost (see the TODO at ``_LEASE_SCRIPT``).
+- An abort published while a job's worker dies is lost: the job put back from its
+  in-flight list runs again (see the TODO at ``_LEASE_SCRIPT``). Lost tries are
+  counted per payload, so byte-identical payloads (raw ``Drain`` use) share a count.
 - A queued job's payload is stored twice (queue and ``<ns>:job:<id>``), and status
   ``queued`` costs an ``LPOS`` over its queue.
 - An actor that has awaited a result is sent the end of every job it enqueues later,
@@ -2090,13 +2092,29 @@ _REQUEUE = _script(_REQUEUE_SCRIPT, 4)
 # moves its in-flight jobs back to the front of their queues. Any live worker recovers
 # a dead one's jobs, and the script runs atomically, so two workers never both do.
 #
+# Lost tries: each payload recovered so gets one more count in ``arq:lost`` (the try
+# number inside the payload cannot be rewritten by Lua). The pop looks there only while
+# the hash exists and returns the counts with the jobs (``RawJob.lost``); the worker adds
+# them to the try, and the job's ack deletes its count.
+#
+# A lapsed lease: if our loop was blocked, or Redis unreachable, past the lease, another
+# worker may have put our jobs back. Before the next pop or ack after such a gap we
+# renew first; finding ourselves unregistered, we take back the jobs still queued and
+# cancel our copies of those already popped elsewhere (``_take_back``), so that a job
+# does not run twice at once. A watchdog thread names the task that blocks the loop.
+#
 # Task accounting: each job runs as an asyncio task; ``tasks`` holds the running ones,
 # and the pop only asks for as many jobs as there are free slots, so popped jobs never
 # wait in memory. When a task ends its job is acknowledged (``LREM`` from the in-flight
 # list): acks are queued and one background task sends all that are pending in one
 # atomic script call (``_ACK_SCRIPT``, cheaper for the client than a MULTI pipeline of
 # the same commands), so a busy worker acks a batch per round trip. The results of the
-# batch's jobs travel in the same call (see "job handles and results").
+# batch's jobs travel in the same call (see "job handles and results"). A job's commands
+# run only if its LREM removed it, so a batch resent after a lost reply acts once.
+#
+# Redis errors: every loop backs off and retries. A pop whose reply was lost may have
+# moved jobs into our in-flight lists that no task holds; before the next pop we compare
+# the lists with our tasks and pending acks and put the strays back (``_requeue_orphans``).
 #
 # Idle: when the pop finds nothing, one task per queue waits in ``BLMOVE q q LEFT
 # LEFT``, which returns as soon as the list has an element and leaves it where it was
@@ -2158,6 +2176,9 @@ return out
 # KEYS: workers hash, own lease, lost hash; ARGV: worker id, lease ms, queue keys joined
 # by "\n", in-flight key prefix ("arq:inflight:"), lease key prefix ("arq:lease:").
 # Returns {registered before, jobs recovered, own lease had lapsed}.
+# TODO: an abort published (pub/sub) while the dead worker ran the job reaches no one,
+# and the recovered job runs again unaborted; remembering aborts in Redis per job would
+# cost every job a lookup, for a race of one lease's length.
 # Each payload recovered counts one more loss in the lost hash (its field is the payload:
 # the try number inside cannot be rewritten here), which the pop reports and the ack
 # deletes. A registered worker whose own lease had lapsed recovers nothing this time: it
