@@ -2176,14 +2176,14 @@ return out
 # KEYS: workers hash, own lease, lost hash; ARGV: worker id, lease ms, queue keys joined
 # by "\n", in-flight key prefix ("arq:inflight:"), lease key prefix ("arq:lease:").
 # Returns {registered before, jobs recovered, own lease had lapsed}.
-# TODO: an abort published (pub/sub) while the dead worker ran the job reaches no one,
-# and the recovered job runs again unaborted; remembering aborts in Redis per job would
-# cost every job a lookup, for a race of one lease's length.
 # Each payload recovered counts one more loss in the lost hash (its field is the payload:
 # the try number inside cannot be rewritten here), which the pop reports and the ack
 # deletes. A registered worker whose own lease had lapsed recovers nothing this time: it
 # was cut off (a blocked event loop, Redis down or restarted), and so, likely, were the
 # others, whose leases lapsed for the same reason and who have not renewed yet.
+# TODO: an abort published (pub/sub) while the dead worker ran the job reaches no one,
+# and the recovered job runs again unaborted; remembering aborts in Redis per job would
+# cost every job a lookup, for a race of one lease's length.
 _LEASE_SCRIPT = """
 local known = redis.call('HEXISTS', KEYS[1], ARGV[1])
 local lapsed = not redis.call('SET', KEYS[2], '1', 'PX', ARGV[2], 'GET')

@@ -3555,6 +3555,35 @@ async def test_two_workers_recovering_at_once_requeue_each_job_once(settings, re
     assert await arq_keys(redis) == []
 
 
+async def test_worker_whose_own_lease_lapsed_recovers_no_one_at_that_renewal(redis):
+    # after a Redis restart every lease may have lapsed: the first worker back must not
+    # take the jobs of the others, who are alive and about to renew
+    await redis.rpush(_inflight('other'), b'job')
+    await redis.hset('arq:workers', mapping={'other': 'arq:q:dft', 'back': 'arq:q:dft'})
+    renew = [3, 'arq:workers', 'arq:lease:back', 'arq:lost', 'back', 10_000, 'arq:q:dft',
+             'arq:inflight:', 'arq:lease:']
+    assert await redis.eval(arq._LEASE_SCRIPT, *renew) == [1, 0, 1]  # known, lapsed
+    assert await redis.llen(_inflight('other')) == 1
+    # a lease later, the other has not renewed: it is dead, and its job comes back
+    assert await redis.eval(arq._LEASE_SCRIPT, *renew) == [1, 1, 0]
+    assert await redis.lrange('arq:q:dft', 0, -1) == [b'job']
+    assert await redis.hgetall('arq:lost') == {b'job': b'1'}
+
+
+async def test_drain_counts_a_task_that_blocked_past_its_timeout_as_timed_out(redis, caplog):
+    await redis.rpush('my:q', b'job')
+
+    async def block():
+        time.sleep(0.3)  # never yields, so the timeout cannot cancel it
+
+    async with Drain(redis=redis, timeout_seconds=0.1) as drain:
+        async for raw in drain.iter('my:q'):
+            drain.add(block(), raw)
+    assert (drain.jobs_complete, drain.jobs_timed_out) == (0, 1)
+    assert re.search(r'task timed out after 0\.10s \(ran 0\.3\ds without letting the event '
+                     r"loop cancel it\): job from my:q \(b'job'\)", caplog.text)
+
+
 async def test_deferred_job_outliving_the_lease_is_handed_out_once(settings, redis, start_worker):
     # the lease starts at the pop, not at the enqueue: a job deferred for longer than
     # the lease, with two workers waiting, runs once and as its first try
@@ -3929,6 +3958,8 @@ async def test_dropped_connections_lose_nothing_and_run_nothing_twice(settings, 
     kills += sync_client.client_kill_filter(_type='normal', skipme=True)
     kills += sync_client.client_kill_filter(_type='pubsub', skipme=True)
     await asyncio.to_thread(worker.wait_for_line, r'signals: Redis error .*retrying with backoff')
+    # subscribed again, so aborts and wake-ups of deferred jobs still reach it
+    await wait_for(lambda: sync_client.pubsub_numsub('arq:abort') == [(b'arq:abort', 1)])
     # and the server closes connections idle for 2s: the idle worker notices and carries on
     sync_client.config_set('timeout', 2)
     try:
