@@ -3766,6 +3766,11 @@ class Faulty(Actor):
         await _insist(lambda: redis.hsetnx(RUNS_KEY, f'{run} end', time.time()))
         return tag
 
+    @concurrent(max_tries=2)
+    async def crash(self):
+        """Kill the work process running it, as a segfault or the OOM killer would."""
+        os.kill(os.getpid(), signal.SIGKILL)
+
     @cron(second=set(range(60)), microsecond=0)
     async def tick(self):
         redis = await self.get_redis()
@@ -3896,6 +3901,31 @@ def _loaded(client) -> bool:
         return client.ping()
     except sync_redis.exceptions.BusyLoadingError:
         return False
+
+
+async def test_job_that_kills_its_worker_every_time_ends_with_worker_lost(settings, redis,
+                                                                         cli_worker):
+    async with Faulty(redis_settings=settings) as actor:
+        handle = await actor.crash()
+        waiter = asyncio.create_task(handle.result(timeout=60))
+        pids = []
+        for _ in range(2):  # its two tries: each kills the worker that runs it
+            worker = await asyncio.to_thread(cli_worker, 'test_arq:FaultWorker')
+            assert await asyncio.to_thread(worker.wait) == 3
+            assert f'work process {worker.child_pid} was killed by SIGKILL' in worker.stderr
+            pids.append(worker.child_pid)
+        # the next worker puts it back a second time, and ends it instead of running it
+        last = await asyncio.to_thread(cli_worker, 'test_arq:FaultWorker')
+        with pytest.raises(JobFailed, match=rf'job {handle.id[:6]} Faulty\.crash failed: worker '
+                           r'lost: .* 2 time\(s\) and used up its 2 tries'):
+            await waiter
+        [letter] = await actor.dead_letters()
+    assert letter.reason.startswith('worker lost: ')
+    assert pid_alive(last.child_pid)
+    await asyncio.to_thread(last.wait_for_line,
+                            rf'worker lost: job {handle.id[:6]} Faulty\.crash lost its worker')
+    assert f'{handle.id[:6]} Faulty.crash() runs again as try 2 of 2' in ''.join(
+        w.stderr for w in [worker, last])
 
 
 @pytest.fixture
