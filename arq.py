@@ -2908,6 +2908,8 @@ class Drain:
                 return
             if beat.wait(limit):
                 continue
+            if not loop.is_running():  # a drain never exited, its loop gone: not blocked
+                return
             blocked_at = time.monotonic() - limit
             task = asyncio.current_task(loop)
             raw = self._task_jobs.get(task, (None, False))[0] if task else None  # type: ignore
@@ -2917,7 +2919,7 @@ class Drain:
                 'event loop blocked for over %0.1fs by %s: no other job, lease renewal or '
                 'health check runs until it yields', limit, what)
             while not beat.wait(0.05):
-                if self._watch_stop.is_set():
+                if self._watch_stop.is_set() or not loop.is_running():
                     return
             work_logger.warning('event loop ran again after being blocked for %0.2fs by %s',
                                 time.monotonic() - blocked_at, what)
