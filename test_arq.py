@@ -3475,7 +3475,7 @@ async def _pttl_above(redis, key: str, ms: int) -> bool:
     return await redis.pttl(key) > ms
 
 
-# ──────────────────────────────────────────────────────────── reliability: kills and restarts ──
+# ───────────────────────────────────────────────────── reliability: kills and restarts ──
 
 def _inflight(worker_id: str, queue: str = 'arq:q:dft') -> str:
     return f'arq:inflight:{worker_id}:{queue}'
