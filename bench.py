@@ -502,18 +502,23 @@ def make_worker():
 
 def drain():
     meter = Meter(children=True)
-    done = threading.Event()
 
-    def sample():
-        while not done.wait(0.005):
+    def watch():
+        # rq's teardown after a burst can hang for a minute joining its pub/sub thread:
+        # report once every job ran (and the last had 0.2 s to finish), and end there
+        deadline = meter.started + CFG['timeout']
+        while COUNT[0] < JOBS and time.perf_counter() < deadline:
+            time.sleep(0.005)
             meter.sample()
+        time.sleep(0.2)
+        result = {**meter.result(), 'versions': {p: version(p) for p in PACKAGES}}
+        print(RESULT_PREFIX + json.dumps(result), flush=True)
+        os._exit(0)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    threading.Thread(target=watch, daemon=True).start()
     make_worker().work(burst=True, logging_level='WARNING')
-    done.set()
-    sampler.join()
-    return meter.result()
+    while True:
+        time.sleep(1)  # until the watcher ends the process
 
 
 def serve():
@@ -531,7 +536,7 @@ def latency_sync():
             raise TimeoutError(f'no result for rq job {job.id}')
         samples.append((time.perf_counter() - started) * 1000)
     return latency_figures(samples)
-'''.replace('READY_LINE', repr(READY_LINE))
+'''.replace('READY_LINE', repr(READY_LINE)).replace('RESULT_PREFIX', repr(RESULT_PREFIX))
 
 RUNNERS['saq'] = '''
 from saq import Queue, Worker
@@ -903,8 +908,11 @@ def run_runner(command: list[str], timeout: float) -> dict[str, Any]:
     for line in done.stdout.splitlines():
         if line.startswith(RESULT_PREFIX):
             return json.loads(line[len(RESULT_PREFIX):])
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    raise RunnerFailed(f'exit {done.returncode}: {lines[-1] if lines else "no output"}')
+    lines = [line.strip(' |') for line in done.stderr.splitlines() if line.strip(' |+-')]
+    # the last line naming an error, not the frame of an exception group around it
+    errors = [line for line in lines if re.match(r'[\w.]*(Error|Exception)\b', line)]
+    last = (errors or lines or ['no output'])[-1]
+    raise RunnerFailed(f'exit {done.returncode}: {last[:300]}')
 
 
 def flush(url: str) -> None:
