@@ -1174,7 +1174,7 @@ def targets(results: dict[str, dict[str, Any]], extra: dict[str, Any]) -> list[s
     raw = _rate(fill['seq'], fill['raw_seq_s']) if fill.get('raw_seq_s') else None
     ok = None if one is None or raw is None else one >= 0.9 * raw
     lines.append(f'- enqueue one by one ≥ 90% of a raw RPUSH loop (same payload size, same '
-                 f'process, just before): {verdict(ok)} ({_number(one or 0, 0)} vs '
+                 f'process, in alternating turns): {verdict(ok)} ({_number(one or 0, 0)} vs '
                  f'{_number(raw or 0, 0)} jobs/s: {(one or 0) / raw * 100 if raw else 0:.0f}%)')
     batch = mine('no-op: enqueue in batches')
     lines.append(f'- enqueue through the batch API ≥ 30,000 jobs/s: '
