@@ -225,7 +225,10 @@ async def drain_async():
             tenth = rss_kb()
     result = meter.result()
     result['rss_tenth_kb'] = tenth
-    await stop_worker(worker)
+    try:  # the figures are in: a worker that stops badly is noted, not fatal
+        await asyncio.wait_for(stop_worker(worker), 30)
+    except (Exception, asyncio.CancelledError) as exc:
+        result['stop_error'] = repr(exc)
     return result
 
 

@@ -1256,7 +1256,9 @@ async def test_concurrency_disabled_runs_in_process(settings, redis):
             await actor.echo(object())
         with pytest.raises(ValueError, match='boom'):
             await actor.fail('boom')
-    assert await results(redis) == ['add:7']
+        added, bad = await actor.enqueue_many([('add', (1, 1)), ('echo', [object()])])
+        assert (added.result_value, type(bad)) == (2, JobSerialisationError)
+    assert await results(redis) == ['add:7', 'add:2']
     assert sorted(await redis.keys('*')) == [results_key().encode()]
 
 
