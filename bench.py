@@ -1191,7 +1191,8 @@ def targets(results: dict[str, dict[str, Any]], extra: dict[str, Any]) -> list[s
     if isinstance(soak, dict) and soak.get('rss_tenth_kb'):
         tenth, end = soak['rss_tenth_kb'] / 1024, soak['rss_peak_kb'] / 1024
         lines.append(f'- worker RSS flat over {soak["counted"]:,} no-op jobs: '
-                     f'{verdict(end <= tenth * 1.1 + 2)} ({tenth:.1f} MB after a tenth, '
+                     f'{verdict(end <= tenth * 1.1 + 2)} ({soak["rss_start_kb"] / 1024:.1f} MB '
+                     f'at the start, {tenth:.1f} MB after a tenth, '
                      f'{end:.1f} MB at most to the end; '
                      f'{_rate(soak["counted"] - 1, soak["drain_s"]) or 0:,.0f} jobs/s '
                      f'while a second process fed the queue)')
