@@ -1218,6 +1218,37 @@ async def test_enqueue_job_pushes_one_payload(settings, redis):
     assert (other.queue, other.function, other.result_value) == ('low', 'Recorder.add', None)
 
 
+async def test_enqueue_many_keeps_each_calls_error_and_enqueues_the_rest(settings, redis,
+                                                                        start_worker):
+    async with Recorder(redis_settings=settings) as actor:
+        await redis.script_flush()  # the batch loads the script it lacks and sends again
+        outcomes = await actor.enqueue_many([
+            ('add', (1, 2)),
+            ('echo', [object()]),  # msgpack cannot carry it
+            ('plain', [21], {'_job_id': 'once'}),
+            ('nope',),
+            ('plain', [4], {'_job_id': 'once'}),  # the id is known by now
+            'add',
+            ('add', (3,), {'b': 4}),
+        ])
+        first, bad, once, unknown, again, shapeless, last = outcomes
+        assert [first.function, once.id, again, last.queue] == [
+            'Recorder.add', 'once', None, 'dft']
+        with pytest.raises(JobSerialisationError, match='cannot encode arguments of '
+                                                        'Recorder.echo'):
+            raise bad
+        with pytest.raises(ConfigurationError, match="'nope' is not a job method"):
+            raise unknown
+        with pytest.raises(ConfigurationError, match=r"a call must be \(func_name, args, "
+                                                      r"kwargs\), not 'add'"):
+            raise shapeless
+        queued = [Job.decode(p) for p in await redis.lrange('arq:q:dft', 0, -1)]
+        assert [(j.id, j.args, j.kwargs) for j in queued] == [
+            (first.id, (1, 2), {}), ('once', (21,), {}), (last.id, (3,), {'b': 4})]
+        await start_worker(settings)
+        assert [await h.result(timeout=10) for h in (first, once, last)] == [3, 42, 7]
+
+
 async def test_concurrent_call_defer_and_queues(settings, redis):
     async with Recorder(redis_settings=settings) as actor:
         h1 = await actor.add(1, 2)
@@ -1263,7 +1294,9 @@ async def test_concurrency_disabled_runs_in_process(settings, redis):
             await actor.echo(object())
         with pytest.raises(ValueError, match='boom'):
             await actor.fail('boom')
-    assert await results(redis) == ['add:7']
+        added, bad = await actor.enqueue_many([('add', (1, 1)), ('echo', [object()])])
+        assert (added.result_value, type(bad)) == (2, JobSerialisationError)
+    assert await results(redis) == ['add:7', 'add:2']
     assert sorted(await redis.keys('*')) == [results_key().encode()]
 
 
