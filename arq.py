@@ -2550,15 +2550,20 @@ end
 return 0
 """
 
-# KEYS: lost hash; ARGV: triples of (queue, in-flight list, payload). A worker whose lease
-# lapsed takes back its running jobs that are still queued where another worker put them,
-# and undoes the loss that counted. Returns 1 per job taken back, 0 per job gone.
+# KEYS: lost hash; ARGV: quadruples of (queue, in-flight list, payload, losses counted
+# when we popped it). A worker whose lease lapsed takes back its running jobs that are
+# still queued where another worker put them, and sets their loss count back to what it
+# was at our pop: not one less than now, since a second worker may have had the job and
+# lapsed too, and its count would outlive every ack (only the worker whose pop saw a
+# count deletes it). Returns 1 per job taken back, 0 per job gone.
 _TAKE_BACK_SCRIPT = """
 local out = {}
-for i = 1, #ARGV, 3 do
+for i = 1, #ARGV, 4 do
   if redis.call('LREM', ARGV[i], 1, ARGV[i + 2]) == 1 then
     redis.call('RPUSH', ARGV[i + 1], ARGV[i + 2])
-    if redis.call('HINCRBY', KEYS[1], ARGV[i + 2], -1) <= 0 then
+    if tonumber(ARGV[i + 3]) > 0 then
+      redis.call('HSET', KEYS[1], ARGV[i + 2], ARGV[i + 3])
+    else
       redis.call('HDEL', KEYS[1], ARGV[i + 2])
     end
     out[#out + 1] = 1
@@ -3183,7 +3188,7 @@ class Drain:
                      if inflight in queue_of]
             args: list[Any] = []
             for _task, job in held:
-                args += (job.queue, self._inflight[job.queue], job.data)
+                args += (job.queue, self._inflight[job.queue], job.data, job.lost)
             flags = await self._take_back_script([self._lost_key], args) if args else []
         gone = [(task, job) for (task, job), flag in zip(held, flags, strict=True) if not flag]
         work_logger.error(

@@ -4330,6 +4330,22 @@ async def test_worker_whose_own_lease_lapsed_recovers_no_one_at_that_renewal(red
     assert await redis.hgetall('arq:lost') == {b'job': b'1'}
 
 
+@pytest.mark.parametrize('popped_with', [0, 1])
+async def test_taking_back_a_job_resets_its_loss_count_to_what_the_pop_saw(redis, popped_with):
+    # w1 popped the job (which had lost a worker popped_with times), and its loop blocked;
+    # w2 put it back (one loss) and popped it, and blocked too; w1, awake, put it back
+    # (another loss). w1 now takes it back: the count must be the one w1's ack deletes,
+    # or none, never a count that no ack will ever delete
+    await redis.rpush('arq:q:dft', b'job')
+    await redis.hset('arq:lost', b'job', popped_with + 2)
+    take_back = [1, 'arq:lost', 'arq:q:dft', _inflight('w1'), b'job', popped_with]
+    assert await redis.eval(arq._TAKE_BACK_SCRIPT, *take_back) == [1]
+    assert await redis.lrange(_inflight('w1'), 0, -1) == [b'job']
+    assert await redis.llen('arq:q:dft') == 0
+    expected = {b'job': b'1'} if popped_with else {}
+    assert await redis.hgetall('arq:lost') == expected
+
+
 async def test_drain_counts_a_task_that_blocked_past_its_timeout_as_timed_out(redis, caplog):
     await redis.rpush('my:q', b'job')
 
