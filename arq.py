@@ -2846,8 +2846,14 @@ class Drain:
 
         Each command is the arguments of one Redis command (``('DEL', key)``); all go in
         the one atomic script call that acknowledges a batch of jobs.
+
+        Raises:
+            redis.exceptions.DataError: an argument is not bytes, str, int or float.
         """
-        self._queue_ack(job, tuple(commands))
+        # as redis-py would send them: the batch travels msgpack-packed, and Lua would
+        # turn a float or an int past 2**53 into other digits (0.1 as 0.10000000000000001)
+        encode = self.redis.get_encoder().encode
+        self._queue_ack(job, tuple(tuple(map(encode, command)) for command in commands))
 
     async def flush(self) -> None:
         """Send the acknowledgements pending now, rather than when the ack task runs."""

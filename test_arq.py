@@ -4466,6 +4466,23 @@ async def test_worker_whose_lease_lapsed_takes_back_its_jobs_or_cancels_them(
     assert await redis.hexists('arq:workers', worker.worker_name)
 
 
+async def test_drain_ack_commands_store_what_redis_py_would_send(redis):
+    # acks travel as one msgpack blob that Lua unpacks: numbers must not come out as
+    # Lua's digits, and what redis-py refuses is refused at the call
+    values = {'float': 0.1, 'third': 1 / 3, 'big': 2**60, 'huge': 10**17, 'empty': b'',
+              'bytes': b'\xff\x00', 'text': 'é'}
+    await redis.rpush('my:q', b'job')
+    async with Drain(redis=redis) as drain:
+        async for raw in drain.iter('my:q'):
+            drain.ack(raw, [('SET', key, value) for key, value in values.items()])
+            with pytest.raises(sync_redis.DataError, match="Invalid input of type: 'NoneType'"):
+                drain.ack(raw, [('SET', 'none', None)])
+    assert await redis.mget(*values) == [b'0.1', repr(1 / 3).encode(), b'1152921504606846976',
+                                         b'100000000000000000', b'', b'\xff\x00',
+                                         'é'.encode()]
+    assert await redis.llen('my:q') == 0
+
+
 async def test_drain_puts_back_jobs_whose_pop_reply_was_lost(redis, caplog):
     await redis.rpush('my:q', b'one', b'two')
     seen = []
