@@ -673,27 +673,30 @@ def _unpack(data: bytes) -> Any:
 
 
 _CONTAINERS = (list, dict, tuple, set, frozenset)
+#: types that hold nothing: a container of only these (exactly) is looked at in C
+_LEAVES = frozenset((str, bytes, int, float, bool, type(None), datetime.datetime,
+                     datetime.date))
 
 
 def _too_deep(args: Iterable[Any], kwargs: dict[str, Any]) -> bool:
     # whether any argument nests deeper than MAX_NESTING_DEPTH: level by level, not by
-    # recursion, since the point is to look at what recursion could not; plain loops,
-    # since this runs for every job whose arguments hold a container
+    # recursion, since the point is to look at what recursion could not. This runs for
+    # every job whose arguments hold a container, at enqueue and in the worker: the
+    # common wide and flat one (a dict of a few hundred strings) is passed over by
+    # issuperset, in C, at a fraction of a Python loop's cost
     level = [v for v in (*args, *kwargs.values()) if isinstance(v, _CONTAINERS)]
     depth = 1
     while level:
         if depth > MAX_NESTING_DEPTH:
             return True
-        below = []
+        below: list[Any] = []
         for value in level:
             if isinstance(value, dict):
-                for v in value:
-                    if isinstance(v, _CONTAINERS):
-                        below.append(v)
+                if not _LEAVES.issuperset(map(type, value)):
+                    below += [v for v in value if isinstance(v, _CONTAINERS)]
                 value = value.values()
-            for v in value:
-                if isinstance(v, _CONTAINERS):
-                    below.append(v)
+            if not _LEAVES.issuperset(map(type, value)):
+                below += [v for v in value if isinstance(v, _CONTAINERS)]
         level = below
         depth += 1
     return False

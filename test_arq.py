@@ -3734,6 +3734,9 @@ def test_no_pickle_anywhere_in_the_module():
     ([_nest(list, 65)], 'they nest deeper than 64 levels'),
     ([_nest(tuple, 65)], 'they nest deeper than 64 levels'),
     ([_nest(tuple, 5000)], 'they nest deeper than 64 levels'),
+    # deep among leaves, and in a key
+    ([{'k': ['leaf', 1, None, _nest(list, 64)]}], 'they nest deeper than 64 levels'),
+    ([{'a': 1, _nest(tuple, 64): 2}], 'they nest deeper than 64 levels'),
 ])
 def test_enqueue_refuses_what_a_worker_would_refuse(args, message):
     with pytest.raises(JobSerialisationError, match=f'cannot encode arguments of A.f: {message}'):
