@@ -1239,7 +1239,12 @@ class Actor(RedisMixin):
                 if isinstance(spec, str) or not 1 <= len(spec) <= 3:
                     raise ConfigurationError(
                         f'a call must be (func_name, args, kwargs), not {spec!r}')
-                func_name, args, kwargs = (*spec, (), {})[:3]
+                func_name, args, kwargs = (*spec, *((), {})[len(spec) - 1:])
+                # ('fetch', url) would otherwise run fetch('h', 't', 't', 'p', ...)
+                if isinstance(args, str | bytes | dict) or not isinstance(kwargs, dict):
+                    raise ConfigurationError(
+                        f'a call must be (func_name, args, kwargs) with a sequence of args '
+                        f'and a dict of kwargs, not {_quote(spec)}')
                 ready.append((i, self._prepare(func_name, queue, tuple(args), dict(kwargs))))
                 outcomes.append(None)
             except (ArqError, TypeError, ValueError) as exc:

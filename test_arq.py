@@ -1230,8 +1230,15 @@ async def test_enqueue_many_keeps_each_calls_error_and_enqueues_the_rest(setting
             ('plain', [4], {'_job_id': 'once'}),  # the id is known by now
             'add',
             ('add', (3,), {'b': 4}),
+            ('echo', 'text'),  # not echo('t', 'e', 'x', 't')
+            ('add', {'a': 1, 'b': 2}),  # kwargs in the place of args
         ])
-        first, bad, once, unknown, again, shapeless, last = outcomes
+        first, bad, once, unknown, again, shapeless, last, text, mapping = outcomes
+        for outcome, spec in ((text, r"\('echo', 'text'\)"), (mapping, r"\('add', \{'a': 1")):
+            with pytest.raises(ConfigurationError, match=r'a call must be \(func_name, args, '
+                               r'kwargs\) with a sequence of args and a dict of kwargs, not '
+                               + spec):
+                raise outcome
         assert [first.function, once.id, again, last.queue] == [
             'Recorder.add', 'once', None, 'dft']
         with pytest.raises(JobSerialisationError, match='cannot encode arguments of '
