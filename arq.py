@@ -3349,7 +3349,7 @@ def _dead_message(reason: str, data: bytes) -> str:
 def _describe(job: RawJob | None) -> str:
     if job is None:
         return 'task with no job'
-    return f'job from {job.queue} ({truncate(repr(job.data), 60)})'
+    return f'job from {job.queue} ({_quote(job.data, 60)})'  # a repr of 16 MiB costs 70 ms
 
 
 def _name_raw(job: RawJob) -> str:
