@@ -52,8 +52,9 @@ Known limitations:
   control process, or straight to the work process; see ``_SignalCount``).
 - Payloads over ``MAX_PAYLOAD_BYTES`` (16 MiB) and arguments nested deeper than
   ``MAX_NESTING_DEPTH`` (64) are refused, at enqueue and by workers.
-- A queue's key holding something other than a list (set by hand) ends the worker
-  with Redis's WRONGTYPE error from the pop, instead of being skipped with a warning.
+- A queue's key holding something other than a list, or ``<ns>:lost`` or ``<ns>:workers``
+  something other than a hash (set by hand), ends the worker with Redis's WRONGTYPE
+  error from the pop or the lease, instead of being skipped with a warning.
 """
 
 from __future__ import annotations
