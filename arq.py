@@ -165,6 +165,9 @@ LEASE_MS = 10_000
 BLOCKED_LOOP_WARNING_SECONDS = 1.0
 #: the most jobs one pop takes, however many slots are free (Lua's unpack has limits)
 MAX_POP_BATCH = 500
+#: the most bytes one acknowledgement script call carries, as one msgpack blob: far below
+#: Redis's limit on one argument (proto-max-bulk-len, 512 MiB by default)
+MAX_ACK_BYTES = 64 * 2**20
 #: calls ``Actor.enqueue_many`` sends per round trip: enough to amortise the trip, few
 #: enough that one pipeline's buffers stay small
 ENQUEUE_BATCH = 1000
@@ -2940,7 +2943,7 @@ class Drain:
     async def _run(self, coro: Awaitable[Any], job: RawJob | None, re_enqueue: bool,
                    timeout_seconds: float | None) -> None:
         outcome = 'failed'
-        commands = None
+        commands = value = None  # a timeout leaves no value for the else clause to look at
         try:
             if timeout_seconds is None:
                 value = await coro
@@ -3119,25 +3122,34 @@ class Drain:
     async def _send_ack_batches(self) -> None:
         while self._acks:
             batch, self._acks = self._acks, []
-            # one script call runs the batch atomically, as MULTI would, at a fraction of
-            # the client's cost of packing and parsing every command of a pipeline
-            args: list[Any] = []
-            for inflight, data, commands in batch:
-                args += (inflight, data, len(commands) if commands else 0)
-                for command in commands or ():
-                    args.append(len(command))
-                    args += command
             try:
-                await self._send_ack_args(args)
+                await self._send_ack_batch(batch)
             except BaseException:
+                # a part already sent acts once when sent again (see _ACK_SCRIPT)
                 self._acks[:0] = batch
                 raise
 
-    async def _send_ack_args(self, args: list[Any]) -> None:
+    async def _send_ack_batch(self, batch: list[tuple[str, bytes, Any]]) -> None:
+        # one script call runs the batch atomically, as MULTI would, at a fraction of
+        # the client's cost of packing and parsing every command of a pipeline
+        args: list[Any] = []
+        for inflight, data, commands in batch:
+            args += (inflight, data, len(commands) if commands else 0)
+            for command in commands or ():
+                args.append(len(command))
+                args += command
         if self._pack_acks:
+            # raw, not bin, types: the cmsgpack of older servers knows no bin
+            blob = msgpack.packb(args, use_bin_type=False)
+            if len(blob) > MAX_ACK_BYTES and len(batch) > 1:
+                # Redis refuses an argument over proto-max-bulk-len (512 MiB by default),
+                # which fifty jobs at MAX_PAYLOAD_BYTES would pass: send halves
+                half = len(batch) // 2
+                await self._send_ack_batch(batch[:half])
+                await self._send_ack_batch(batch[half:])
+                return
             try:
-                # raw, not bin, types: the cmsgpack of older servers knows no bin
-                await self._ack_script((), [msgpack.packb(args, use_bin_type=False)])
+                await self._ack_script((), [blob])
                 return
             except ResponseError as exc:
                 if 'cmsgpack' not in str(exc):

@@ -4506,6 +4506,38 @@ async def test_drain_ack_commands_store_what_redis_py_would_send(redis):
     assert await redis.llen('my:q') == 0
 
 
+async def test_drain_splits_an_ack_batch_bigger_than_redis_takes_in_one_argument(
+        redis, monkeypatch):
+    # the batch goes as one msgpack blob: over proto-max-bulk-len, Redis would refuse it
+    # and the ack task would end, leaving every job in flight
+    monkeypatch.setattr(arq, 'MAX_ACK_BYTES', 2**19, raising=False)
+    limit = (await redis.config_get('proto-max-bulk-len'))['proto-max-bulk-len']
+    await redis.config_set('proto-max-bulk-len', 2**20)
+    try:
+        await redis.rpush('my:q', *(bytes([i]) * 400_000 for i in range(3)))
+
+        async def nothing():
+            pass
+
+        async with Drain(redis=redis) as drain:
+            async for raw in drain.iter('my:q'):
+                drain.add(nothing(), raw)
+            await drain.flush()
+            assert await redis.llen(drain._inflight['my:q']) == 0
+    finally:
+        await redis.config_set('proto-max-bulk-len', limit)
+    assert drain.jobs_complete == 3
+
+
+async def test_drain_task_that_timed_out_ends_without_an_error_of_its_own(redis):
+    await redis.rpush('my:q', b'job')
+    async with Drain(redis=redis, timeout_seconds=0.05) as drain:
+        async for raw in drain.iter('my:q'):
+            task = drain.add(asyncio.sleep(5), raw)
+    assert drain.jobs_timed_out == 1
+    assert task.exception() is None  # not an UnboundLocalError, "never retrieved"
+
+
 async def test_drain_puts_back_jobs_whose_pop_reply_was_lost(redis, caplog):
     await redis.rpush('my:q', b'one', b'two')
     seen = []
