@@ -2567,15 +2567,11 @@ return 0
 # still queued where another worker put them, and sets their loss count back to what it
 # was at our pop: not one less than now, since a second worker may have had the job and
 # lapsed too, and its count would outlive every ack (only the worker whose pop saw a
-# count deletes it). A job neither queued nor counted in the lost hash was never put back
-# (Redis lost our records: a restart without persistence, a fail-over to a replica that
-# had not seen them), or was put back and has ended elsewhere: ours keeps running, and
-# is in flight again. Returns 1 per job taken back, 0 per job another worker now runs.
+# count deletes it). Returns 1 per job taken back, 0 per job gone.
 _TAKE_BACK_SCRIPT = """
 local out = {}
 for i = 1, #ARGV, 4 do
-  if redis.call('LREM', ARGV[i], 1, ARGV[i + 2]) == 1
-      or redis.call('HEXISTS', KEYS[1], ARGV[i + 2]) == 0 then
+  if redis.call('LREM', ARGV[i], 1, ARGV[i + 2]) == 1 then
     redis.call('RPUSH', ARGV[i + 1], ARGV[i + 2])
     if tonumber(ARGV[i + 3]) > 0 then
       redis.call('HSET', KEYS[1], ARGV[i + 2], ARGV[i + 3])

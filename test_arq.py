@@ -4356,19 +4356,6 @@ async def test_taking_back_a_job_resets_its_loss_count_to_what_the_pop_saw(redis
     assert await redis.hgetall('arq:lost') == expected
 
 
-async def test_taking_back_keeps_a_job_that_redis_forgot(redis):
-    # Redis restarted without persistence: our job is in no queue, and no worker put it
-    # back (nothing counted it lost), so no one else runs it: we keep ours, in flight
-    take_back = [1, 'arq:lost', 'arq:q:dft', _inflight('w1'), b'job', 0]
-    assert await redis.eval(arq._TAKE_BACK_SCRIPT, *take_back) == [1]
-    assert await redis.lrange(_inflight('w1'), 0, -1) == [b'job']
-    # put back, and popped by a worker still running it: that one's run counts
-    await redis.hset('arq:lost', b'other', 1)
-    take_back[4] = b'other'
-    assert await redis.eval(arq._TAKE_BACK_SCRIPT, *take_back) == [0]
-    assert await redis.lrange(_inflight('w1'), 0, -1) == [b'job']
-
-
 async def test_drain_counts_a_task_that_blocked_past_its_timeout_as_timed_out(redis, caplog):
     await redis.rpush('my:q', b'job')
 
