@@ -52,8 +52,9 @@ Known limitations:
   control process, or straight to the work process; see ``_SignalCount``).
 - Payloads over ``MAX_PAYLOAD_BYTES`` (16 MiB) and arguments nested deeper than
   ``MAX_NESTING_DEPTH`` (64) are refused, at enqueue and by workers.
-- A queue's key holding something other than a list (set by hand) ends the worker
-  with Redis's WRONGTYPE error from the pop, instead of being skipped with a warning.
+- A queue's key holding something other than a list, or ``<ns>:lost`` or ``<ns>:workers``
+  something other than a hash (set by hand), ends the worker with Redis's WRONGTYPE
+  error from the pop or the lease, instead of being skipped with a warning.
 """
 
 from __future__ import annotations
@@ -164,6 +165,9 @@ LEASE_MS = 10_000
 BLOCKED_LOOP_WARNING_SECONDS = 1.0
 #: the most jobs one pop takes, however many slots are free (Lua's unpack has limits)
 MAX_POP_BATCH = 500
+#: the most bytes one acknowledgement script call carries, as one msgpack blob: far below
+#: Redis's limit on one argument (proto-max-bulk-len, 512 MiB by default)
+MAX_ACK_BYTES = 64 * 2**20
 #: calls ``Actor.enqueue_many`` sends per round trip: enough to amortise the trip, few
 #: enough that one pipeline's buffers stay small
 ENQUEUE_BATCH = 1000
@@ -673,27 +677,30 @@ def _unpack(data: bytes) -> Any:
 
 
 _CONTAINERS = (list, dict, tuple, set, frozenset)
+#: types that hold nothing: a container of only these (exactly) is looked at in C
+_LEAVES = frozenset((str, bytes, int, float, bool, type(None), datetime.datetime,
+                     datetime.date))
 
 
 def _too_deep(args: Iterable[Any], kwargs: dict[str, Any]) -> bool:
     # whether any argument nests deeper than MAX_NESTING_DEPTH: level by level, not by
-    # recursion, since the point is to look at what recursion could not; plain loops,
-    # since this runs for every job whose arguments hold a container
+    # recursion, since the point is to look at what recursion could not. This runs for
+    # every job whose arguments hold a container, at enqueue and in the worker: the
+    # common wide and flat one (a dict of a few hundred strings) is passed over by
+    # issuperset, in C, at a fraction of a Python loop's cost
     level = [v for v in (*args, *kwargs.values()) if isinstance(v, _CONTAINERS)]
     depth = 1
     while level:
         if depth > MAX_NESTING_DEPTH:
             return True
-        below = []
+        below: list[Any] = []
         for value in level:
             if isinstance(value, dict):
-                for v in value:
-                    if isinstance(v, _CONTAINERS):
-                        below.append(v)
+                if not _LEAVES.issuperset(map(type, value)):
+                    below += [v for v in value if isinstance(v, _CONTAINERS)]
                 value = value.values()
-            for v in value:
-                if isinstance(v, _CONTAINERS):
-                    below.append(v)
+            if not _LEAVES.issuperset(map(type, value)):
+                below += [v for v in value if isinstance(v, _CONTAINERS)]
         level = below
         depth += 1
     return False
@@ -1236,7 +1243,12 @@ class Actor(RedisMixin):
                 if isinstance(spec, str) or not 1 <= len(spec) <= 3:
                     raise ConfigurationError(
                         f'a call must be (func_name, args, kwargs), not {spec!r}')
-                func_name, args, kwargs = (*spec, (), {})[:3]
+                func_name, args, kwargs = (*spec, *((), {})[len(spec) - 1:])
+                # ('fetch', url) would otherwise run fetch('h', 't', 't', 'p', ...)
+                if isinstance(args, str | bytes | dict) or not isinstance(kwargs, dict):
+                    raise ConfigurationError(
+                        f'a call must be (func_name, args, kwargs) with a sequence of args '
+                        f'and a dict of kwargs, not {_quote(spec)}')
                 ready.append((i, self._prepare(func_name, queue, tuple(args), dict(kwargs))))
                 outcomes.append(None)
             except (ArqError, TypeError, ValueError) as exc:
@@ -2550,15 +2562,20 @@ end
 return 0
 """
 
-# KEYS: lost hash; ARGV: triples of (queue, in-flight list, payload). A worker whose lease
-# lapsed takes back its running jobs that are still queued where another worker put them,
-# and undoes the loss that counted. Returns 1 per job taken back, 0 per job gone.
+# KEYS: lost hash; ARGV: quadruples of (queue, in-flight list, payload, losses counted
+# when we popped it). A worker whose lease lapsed takes back its running jobs that are
+# still queued where another worker put them, and sets their loss count back to what it
+# was at our pop: not one less than now, since a second worker may have had the job and
+# lapsed too, and its count would outlive every ack (only the worker whose pop saw a
+# count deletes it). Returns 1 per job taken back, 0 per job gone.
 _TAKE_BACK_SCRIPT = """
 local out = {}
-for i = 1, #ARGV, 3 do
+for i = 1, #ARGV, 4 do
   if redis.call('LREM', ARGV[i], 1, ARGV[i + 2]) == 1 then
     redis.call('RPUSH', ARGV[i + 1], ARGV[i + 2])
-    if redis.call('HINCRBY', KEYS[1], ARGV[i + 2], -1) <= 0 then
+    if tonumber(ARGV[i + 3]) > 0 then
+      redis.call('HSET', KEYS[1], ARGV[i + 2], ARGV[i + 3])
+    else
       redis.call('HDEL', KEYS[1], ARGV[i + 2])
     end
     out[#out + 1] = 1
@@ -2841,8 +2858,14 @@ class Drain:
 
         Each command is the arguments of one Redis command (``('DEL', key)``); all go in
         the one atomic script call that acknowledges a batch of jobs.
+
+        Raises:
+            redis.exceptions.DataError: an argument is not bytes, str, int or float.
         """
-        self._queue_ack(job, tuple(commands))
+        # as redis-py would send them: the batch travels msgpack-packed, and Lua would
+        # turn a float or an int past 2**53 into other digits (0.1 as 0.10000000000000001)
+        encode = self.redis.get_encoder().encode
+        self._queue_ack(job, tuple(tuple(map(encode, command)) for command in commands))
 
     async def flush(self) -> None:
         """Send the acknowledgements pending now, rather than when the ack task runs."""
@@ -2916,7 +2939,7 @@ class Drain:
     async def _run(self, coro: Awaitable[Any], job: RawJob | None, re_enqueue: bool,
                    timeout_seconds: float | None) -> None:
         outcome = 'failed'
-        commands = None
+        commands = value = None  # a timeout leaves no value for the else clause to look at
         try:
             if timeout_seconds is None:
                 value = await coro
@@ -3095,25 +3118,34 @@ class Drain:
     async def _send_ack_batches(self) -> None:
         while self._acks:
             batch, self._acks = self._acks, []
-            # one script call runs the batch atomically, as MULTI would, at a fraction of
-            # the client's cost of packing and parsing every command of a pipeline
-            args: list[Any] = []
-            for inflight, data, commands in batch:
-                args += (inflight, data, len(commands) if commands else 0)
-                for command in commands or ():
-                    args.append(len(command))
-                    args += command
             try:
-                await self._send_ack_args(args)
+                await self._send_ack_batch(batch)
             except BaseException:
+                # a part already sent acts once when sent again (see _ACK_SCRIPT)
                 self._acks[:0] = batch
                 raise
 
-    async def _send_ack_args(self, args: list[Any]) -> None:
+    async def _send_ack_batch(self, batch: list[tuple[str, bytes, Any]]) -> None:
+        # one script call runs the batch atomically, as MULTI would, at a fraction of
+        # the client's cost of packing and parsing every command of a pipeline
+        args: list[Any] = []
+        for inflight, data, commands in batch:
+            args += (inflight, data, len(commands) if commands else 0)
+            for command in commands or ():
+                args.append(len(command))
+                args += command
         if self._pack_acks:
+            # raw, not bin, types: the cmsgpack of older servers knows no bin
+            blob = msgpack.packb(args, use_bin_type=False)
+            if len(blob) > MAX_ACK_BYTES and len(batch) > 1:
+                # Redis refuses an argument over proto-max-bulk-len (512 MiB by default),
+                # which fifty jobs at MAX_PAYLOAD_BYTES would pass: send halves
+                half = len(batch) // 2
+                await self._send_ack_batch(batch[:half])
+                await self._send_ack_batch(batch[half:])
+                return
             try:
-                # raw, not bin, types: the cmsgpack of older servers knows no bin
-                await self._ack_script((), [msgpack.packb(args, use_bin_type=False)])
+                await self._ack_script((), [blob])
                 return
             except ResponseError as exc:
                 if 'cmsgpack' not in str(exc):
@@ -3183,7 +3215,7 @@ class Drain:
                      if inflight in queue_of]
             args: list[Any] = []
             for _task, job in held:
-                args += (job.queue, self._inflight[job.queue], job.data)
+                args += (job.queue, self._inflight[job.queue], job.data, job.lost)
             flags = await self._take_back_script([self._lost_key], args) if args else []
         gone = [(task, job) for (task, job), flag in zip(held, flags, strict=True) if not flag]
         work_logger.error(
@@ -3326,7 +3358,7 @@ def _dead_message(reason: str, data: bytes) -> str:
 def _describe(job: RawJob | None) -> str:
     if job is None:
         return 'task with no job'
-    return f'job from {job.queue} ({truncate(repr(job.data), 60)})'
+    return f'job from {job.queue} ({_quote(job.data, 60)})'  # a repr of 16 MiB costs 70 ms
 
 
 def _name_raw(job: RawJob) -> str:

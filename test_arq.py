@@ -1230,8 +1230,15 @@ async def test_enqueue_many_keeps_each_calls_error_and_enqueues_the_rest(setting
             ('plain', [4], {'_job_id': 'once'}),  # the id is known by now
             'add',
             ('add', (3,), {'b': 4}),
+            ('echo', 'text'),  # not echo('t', 'e', 'x', 't')
+            ('add', {'a': 1, 'b': 2}),  # kwargs in the place of args
         ])
-        first, bad, once, unknown, again, shapeless, last = outcomes
+        first, bad, once, unknown, again, shapeless, last, text, mapping = outcomes
+        for outcome, spec in ((text, r"\('echo', 'text'\)"), (mapping, r"\('add', \{'a': 1")):
+            with pytest.raises(ConfigurationError, match=r'a call must be \(func_name, args, '
+                               r'kwargs\) with a sequence of args and a dict of kwargs, not '
+                               + spec):
+                raise outcome
         assert [first.function, once.id, again, last.queue] == [
             'Recorder.add', 'once', None, 'dft']
         with pytest.raises(JobSerialisationError, match='cannot encode arguments of '
@@ -3734,6 +3741,9 @@ def test_no_pickle_anywhere_in_the_module():
     ([_nest(list, 65)], 'they nest deeper than 64 levels'),
     ([_nest(tuple, 65)], 'they nest deeper than 64 levels'),
     ([_nest(tuple, 5000)], 'they nest deeper than 64 levels'),
+    # deep among leaves, and in a key
+    ([{'k': ['leaf', 1, None, _nest(list, 64)]}], 'they nest deeper than 64 levels'),
+    ([{'a': 1, _nest(tuple, 64): 2}], 'they nest deeper than 64 levels'),
 ])
 def test_enqueue_refuses_what_a_worker_would_refuse(args, message):
     with pytest.raises(JobSerialisationError, match=f'cannot encode arguments of A.f: {message}'):
@@ -4330,6 +4340,22 @@ async def test_worker_whose_own_lease_lapsed_recovers_no_one_at_that_renewal(red
     assert await redis.hgetall('arq:lost') == {b'job': b'1'}
 
 
+@pytest.mark.parametrize('popped_with', [0, 1])
+async def test_taking_back_a_job_resets_its_loss_count_to_what_the_pop_saw(redis, popped_with):
+    # w1 popped the job (which had lost a worker popped_with times), and its loop blocked;
+    # w2 put it back (one loss) and popped it, and blocked too; w1, awake, put it back
+    # (another loss). w1 now takes it back: the count must be the one w1's ack deletes,
+    # or none, never a count that no ack will ever delete
+    await redis.rpush('arq:q:dft', b'job')
+    await redis.hset('arq:lost', b'job', popped_with + 2)
+    take_back = [1, 'arq:lost', 'arq:q:dft', _inflight('w1'), b'job', popped_with]
+    assert await redis.eval(arq._TAKE_BACK_SCRIPT, *take_back) == [1]
+    assert await redis.lrange(_inflight('w1'), 0, -1) == [b'job']
+    assert await redis.llen('arq:q:dft') == 0
+    expected = {b'job': b'1'} if popped_with else {}
+    assert await redis.hgetall('arq:lost') == expected
+
+
 async def test_drain_counts_a_task_that_blocked_past_its_timeout_as_timed_out(redis, caplog):
     await redis.rpush('my:q', b'job')
 
@@ -4448,6 +4474,55 @@ async def test_worker_whose_lease_lapsed_takes_back_its_jobs_or_cancels_them(
         assert not await redis.exists('arq:lost')
         assert worker.jobs_ongoing == 1
     assert await redis.hexists('arq:workers', worker.worker_name)
+
+
+async def test_drain_ack_commands_store_what_redis_py_would_send(redis):
+    # acks travel as one msgpack blob that Lua unpacks: numbers must not come out as
+    # Lua's digits, and what redis-py refuses is refused at the call
+    values = {'float': 0.1, 'third': 1 / 3, 'big': 2**60, 'huge': 10**17, 'empty': b'',
+              'bytes': b'\xff\x00', 'text': 'é'}
+    await redis.rpush('my:q', b'job')
+    async with Drain(redis=redis) as drain:
+        async for raw in drain.iter('my:q'):
+            drain.ack(raw, [('SET', key, value) for key, value in values.items()])
+            with pytest.raises(sync_redis.DataError, match="Invalid input of type: 'NoneType'"):
+                drain.ack(raw, [('SET', 'none', None)])
+    assert await redis.mget(*values) == [b'0.1', repr(1 / 3).encode(), b'1152921504606846976',
+                                         b'100000000000000000', b'', b'\xff\x00',
+                                         'é'.encode()]
+    assert await redis.llen('my:q') == 0
+
+
+async def test_drain_splits_an_ack_batch_bigger_than_redis_takes_in_one_argument(
+        redis, monkeypatch):
+    # the batch goes as one msgpack blob: over proto-max-bulk-len, Redis would refuse it
+    # and the ack task would end, leaving every job in flight
+    monkeypatch.setattr(arq, 'MAX_ACK_BYTES', 2**19, raising=False)
+    limit = (await redis.config_get('proto-max-bulk-len'))['proto-max-bulk-len']
+    await redis.config_set('proto-max-bulk-len', 2**20)
+    try:
+        await redis.rpush('my:q', *(bytes([i]) * 400_000 for i in range(3)))
+
+        async def nothing():
+            pass
+
+        async with Drain(redis=redis) as drain:
+            async for raw in drain.iter('my:q'):
+                drain.add(nothing(), raw)
+            await drain.flush()
+            assert await redis.llen(drain._inflight['my:q']) == 0
+    finally:
+        await redis.config_set('proto-max-bulk-len', limit)
+    assert drain.jobs_complete == 3
+
+
+async def test_drain_task_that_timed_out_ends_without_an_error_of_its_own(redis):
+    await redis.rpush('my:q', b'job')
+    async with Drain(redis=redis, timeout_seconds=0.05) as drain:
+        async for raw in drain.iter('my:q'):
+            task = drain.add(asyncio.sleep(5), raw)
+    assert drain.jobs_timed_out == 1
+    assert task.exception() is None  # not an UnboundLocalError, "never retrieved"
 
 
 async def test_drain_puts_back_jobs_whose_pop_reply_was_lost(redis, caplog):
