@@ -77,6 +77,7 @@ import logging.config
 import math
 import multiprocessing
 import os
+import re
 import reprlib
 import secrets
 import shutil
@@ -100,7 +101,13 @@ import msgpack
 from redis import asyncio as aioredis
 from redis.asyncio.retry import Retry as RedisRetry
 from redis.backoff import NoBackoff
-from redis.exceptions import AuthenticationError, NoScriptError, RedisError, ResponseError
+from redis.exceptions import (
+    AuthenticationError,
+    NoScriptError,
+    ReadOnlyError,
+    RedisError,
+    ResponseError,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError_
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -139,6 +146,11 @@ DEFAULT_NAMESPACE = 'arq'
 QUEUE_KEY_PART = 'q:'
 INFLIGHT_KEY_PART = 'inflight:'
 LEASE_KEY_PART = 'lease:'
+#: set when a worker's jobs were put back for it (``recovered:<worker>``), so that the
+#: worker, if it comes back, tells that from Redis having forgotten it (restarted without
+#: persistence); kept for a day, far past any stall a worker could come back from
+RECOVERED_KEY_PART = 'recovered:'
+RECOVERED_MARK_MS = 86_400_000
 WORKERS_KEY_PART = 'workers'
 #: a hash of payloads put back from dead workers' in-flight lists: how often each was lost
 LOST_KEY_PART = 'lost'
@@ -2487,7 +2499,8 @@ return out
 """
 
 # KEYS: workers hash, own lease, lost hash; ARGV: worker id, lease ms, queue keys joined
-# by "\n", in-flight key prefix ("arq:inflight:"), lease key prefix ("arq:lease:").
+# by "\n", in-flight key prefix ("arq:inflight:"), lease key prefix ("arq:lease:"),
+# recovered-mark prefix ("arq:recovered:"), its time to live in ms.
 # Returns {registered before, jobs recovered, own lease had lapsed}.
 # Each payload recovered counts one more loss in the lost hash (its field is the payload:
 # the try number inside cannot be rewritten here), which the pop reports and the ack
@@ -2517,6 +2530,7 @@ if known == 0 or not lapsed then
         end
       end
       redis.call('HDEL', KEYS[1], worker)
+      redis.call('SET', ARGV[6] .. worker, '1', 'PX', ARGV[7])
     end
   end
 end
@@ -2562,13 +2576,24 @@ end
 return 0
 """
 
-# KEYS: lost hash; ARGV: quadruples of (queue, in-flight list, payload, losses counted
-# when we popped it). A worker whose lease lapsed takes back its running jobs that are
-# still queued where another worker put them, and sets their loss count back to what it
-# was at our pop: not one less than now, since a second worker may have had the job and
-# lapsed too, and its count would outlive every ack (only the worker whose pop saw a
-# count deletes it). Returns 1 per job taken back, 0 per job gone.
+# KEYS: lost hash, our recovered mark; ARGV: quadruples of (queue, in-flight list, payload,
+# losses counted when we popped it). A worker found unregistered at a renewal runs this.
+# Without the mark no worker put our jobs back: Redis forgot us (restarted without
+# persistence, flushed), so our running jobs are recorded in flight again and keep
+# running; returns -1. With it, another worker did: we take back our running jobs that
+# are still queued where it put them, and set their loss count back to what it was at
+# our pop: not one less than now, since a second worker may have had the job and lapsed
+# too, and its count would outlive every ack (only the worker whose pop saw a count
+# deletes it). Returns 1 per job taken back, 0 per job gone.
 _TAKE_BACK_SCRIPT = """
+if redis.call('DEL', KEYS[2]) == 0 then
+  for i = 1, #ARGV, 4 do
+    if not redis.call('LPOS', ARGV[i + 1], ARGV[i + 2]) then
+      redis.call('RPUSH', ARGV[i + 1], ARGV[i + 2])
+    end
+  end
+  return -1
+end
 local out = {}
 for i = 1, #ARGV, 4 do
   if redis.call('LREM', ARGV[i], 1, ARGV[i + 2]) == 1 then
@@ -2601,6 +2626,15 @@ return moved
 """
 
 _REDIS_DOWN = (RedisConnectionError_, RedisTimeoutError, OSError)
+#: error replies of a server that is up but refuses writes for now: over its maxmemory
+#: (noeviction), a replica after a fail-over, a cluster in trouble
+#: (in a script's error, the reply comes after a dash)
+_REFUSING = re.compile(r'(?:^|-)(?:OOM|READONLY|MASTERDOWN|NOREPLICAS|TRYAGAIN|CLUSTERDOWN) ')
+
+
+def _refusing(exc: ResponseError) -> bool:
+    # a worker waits these out as it waits out a lost connection, rather than ending
+    return isinstance(exc, ReadOnlyError) or _REFUSING.search(str(exc)) is not None
 _USE_DRAIN_TIMEOUT: Any = object()
 
 
@@ -2790,6 +2824,11 @@ class Drain:
                 # the pop may have run and its reply been lost: its jobs would sit in our
                 # in-flight lists, run by no one, for as long as we renew our lease
                 orphans = True
+                await backoff.wait(exc)
+                continue
+            except ResponseError as exc:
+                if not _refusing(exc):
+                    raise
                 await backoff.wait(exc)
                 continue
             backoff.reset()
@@ -3107,6 +3146,11 @@ class Drain:
             except _REDIS_DOWN as exc:
                 await backoff.wait(exc)
                 self._ack_event.set()
+            except ResponseError as exc:
+                if not _refusing(exc):
+                    raise
+                await backoff.wait(exc)
+                self._ack_event.set()
             if self._closing and not self._acks:
                 return
 
@@ -3165,6 +3209,10 @@ class Drain:
                 backoff.reset()
             except _REDIS_DOWN as exc:
                 await backoff.wait(exc)
+            except ResponseError as exc:
+                if not _refusing(exc):
+                    raise
+                await backoff.wait(exc)
 
     async def _renew_lease(self, if_stale: bool = False) -> None:
         # one renewal at a time: a second one, sent while the first takes jobs back, would
@@ -3180,7 +3228,8 @@ class Drain:
         known, recovered, lapsed = await self._renew(
             [self._workers_key, self._lease_key, self._lost_key],
             [self.worker_id, self.lease_ms, '\n'.join(self._queues),
-             _key(self.namespace, INFLIGHT_KEY_PART), _key(self.namespace, LEASE_KEY_PART)])
+             _key(self.namespace, INFLIGHT_KEY_PART), _key(self.namespace, LEASE_KEY_PART),
+             _key(self.namespace, RECOVERED_KEY_PART), RECOVERED_MARK_MS])
         if recovered:
             work_logger.warning('put %d job(s) of dead workers back on their queues',
                                 recovered)
@@ -3216,7 +3265,15 @@ class Drain:
             args: list[Any] = []
             for _task, job in held:
                 args += (job.queue, self._inflight[job.queue], job.data, job.lost)
-            flags = await self._take_back_script([self._lost_key], args) if args else []
+            flags = await self._take_back_script(
+                [self._lost_key, _key(self.namespace, RECOVERED_KEY_PART, self.worker_id)],
+                args)
+        if flags == -1:
+            work_logger.warning(
+                'worker %s: Redis no longer knew this worker (restarted without persistence, '
+                'or flushed): registered again, with its %d running job(s) in flight',
+                self.worker_id, len(held))
+            return
         gone = [(task, job) for (task, job), flag in zip(held, flags, strict=True) if not flag]
         work_logger.error(
             'worker %s lost its lease (event loop blocked or Redis unreachable for over %dms) '

@@ -4255,7 +4255,7 @@ async def recover_as(redis, worker_id: str = 'rescuer', lease_ms: int = 10_000):
     """Run the lease script as a live worker would, then forget that worker again."""
     reply = await redis.eval(arq._LEASE_SCRIPT, 3, 'arq:workers', f'arq:lease:{worker_id}',
                              'arq:lost', worker_id, lease_ms, 'arq:q:dft', 'arq:inflight:',
-                             'arq:lease:')
+                             'arq:lease:', 'arq:recovered:', 60_000)
     await redis.hdel('arq:workers', worker_id)
     await redis.delete(f'arq:lease:{worker_id}')
     return reply
@@ -4281,8 +4281,9 @@ async def test_job_lost_with_its_worker_runs_again_as_its_next_try(settings, red
     assert await results(redis) == ['lost:2']
     assert re.search(rf'dft  {handle.id[:6]} Tries\.flaky\(\'lost\', 1\) runs again as try 2 of 5: '
                      r'its worker was lost 1 time\(s\)', caplog.text)
-    # the ack deleted its count: pops cost no lookup again
-    assert await arq_keys(redis) == []
+    # the ack deleted its count: pops cost no lookup again; the mark tells the dead
+    # worker, should it come back, that its jobs were put back
+    assert await arq_keys(redis) == ['arq:recovered:dead-1']
 
 
 async def test_job_that_keeps_losing_its_worker_fails_with_worker_lost(settings, redis):
@@ -4302,7 +4303,8 @@ async def test_job_that_keeps_losing_its_worker_fails_with_worker_lost(settings,
     assert letter.data == payload
     assert (worker.jobs_complete, worker.jobs_failed) == (0, 1)
     assert await results(redis) == []  # lost on both its tries, it does not run a third time
-    assert await arq_keys(redis) == ['arq:dead']
+    assert await arq_keys(redis) == ['arq:dead', 'arq:recovered:dead-1',
+                                     'arq:recovered:dead-2']
 
 
 async def test_two_workers_recovering_at_once_requeue_each_job_once(settings, redis, caplog):
@@ -4322,7 +4324,7 @@ async def test_two_workers_recovering_at_once_requeue_each_job_once(settings, re
     recovered = [int(m.group(1)) for m in re.finditer(
         r'put (\d+) job\(s\) of dead workers back on their queues', caplog.text)]
     assert sum(recovered) == 100, recovered
-    assert await arq_keys(redis) == []
+    assert await arq_keys(redis) == ['arq:recovered:dead-1', 'arq:recovered:dead-2']
 
 
 async def test_worker_whose_own_lease_lapsed_recovers_no_one_at_that_renewal(redis):
@@ -4331,13 +4333,14 @@ async def test_worker_whose_own_lease_lapsed_recovers_no_one_at_that_renewal(red
     await redis.rpush(_inflight('other'), b'job')
     await redis.hset('arq:workers', mapping={'other': 'arq:q:dft', 'back': 'arq:q:dft'})
     renew = [3, 'arq:workers', 'arq:lease:back', 'arq:lost', 'back', 10_000, 'arq:q:dft',
-             'arq:inflight:', 'arq:lease:']
+             'arq:inflight:', 'arq:lease:', 'arq:recovered:', 60_000]
     assert await redis.eval(arq._LEASE_SCRIPT, *renew) == [1, 0, 1]  # known, lapsed
     assert await redis.llen(_inflight('other')) == 1
     # a lease later, the other has not renewed: it is dead, and its job comes back
     assert await redis.eval(arq._LEASE_SCRIPT, *renew) == [1, 1, 0]
     assert await redis.lrange('arq:q:dft', 0, -1) == [b'job']
     assert await redis.hgetall('arq:lost') == {b'job': b'1'}
+    assert 0 < await redis.pttl('arq:recovered:other') <= 60_000  # the other may come back
 
 
 @pytest.mark.parametrize('popped_with', [0, 1])
@@ -4396,6 +4399,14 @@ class Blocker(Actor):
         await (await self.get_redis()).rpush(started_key(self.namespace), 'hold')
         await asyncio.sleep(30)
 
+    @concurrent
+    async def wait_for_key(self, key):
+        """Wait, yielding to the loop, until the test sets ``key``."""
+        redis = await self.get_redis()
+        while not await redis.exists(key):
+            await asyncio.sleep(0.01)
+        return 'went'
+
 
 class QuickWatchDrain(Drain):
     blocked_warning_seconds = 0.2
@@ -4436,7 +4447,7 @@ def _rescue_during_block(url: str, dead: str, then_pop: bool) -> None:
             time.sleep(0.02)
         reply = client.eval(arq._LEASE_SCRIPT, 3, 'arq:workers', 'arq:lease:rescuer',
                             'arq:lost', 'rescuer', 10_000, 'arq:q:dft', 'arq:inflight:',
-                            'arq:lease:')
+                            'arq:lease:', 'arq:recovered:', 60_000)
         assert reply[1] == 1
         if then_pop:  # the rescuer runs it too (and, alive, keeps it in flight)
             client.lmove('arq:q:dft', _inflight('rescuer'), 'LEFT', 'RIGHT')
@@ -4474,6 +4485,52 @@ async def test_worker_whose_lease_lapsed_takes_back_its_jobs_or_cancels_them(
         assert not await redis.exists('arq:lost')
         assert worker.jobs_ongoing == 1
     assert await redis.hexists('arq:workers', worker.worker_name)
+
+
+async def test_worker_that_redis_forgot_keeps_its_running_jobs(
+        settings, redis, start_worker, caplog):
+    # a Redis restart without persistence (here: FLUSHALL) loses the worker's registration
+    # and in-flight list, but no other worker took its jobs: it must not cancel them
+    worker, _task = await start_worker(settings, shadows=[Blocker], lease_ms=300)
+    await wait_for(lambda: redis.exists(f'arq:lease:{worker.worker_name}'))
+    async with Blocker(redis_settings=settings) as blocker:
+        handle = await blocker.wait_for_key('go')
+        await wait_for(lambda: redis.llen(_inflight(worker.worker_name)))
+        await redis.flushall()
+        await wait_for(lambda: re.search(
+            rf'worker {worker.worker_name}: Redis no longer knew this worker \(restarted '
+            r'without persistence, or flushed\): registered again, with its 1 running job\(s\) '
+            r'in flight', caplog.text))
+        # recorded in flight again, so that a kill from now on loses nothing
+        assert await redis.llen(_inflight(worker.worker_name)) == 1
+        assert await redis.hexists('arq:workers', worker.worker_name)
+        await redis.set('go', 1)
+        await wait_for(lambda: worker.jobs_complete == 1)
+    assert worker.drain.jobs_cancelled == 0 and worker.jobs_failed == 0
+    # its record went with the flush, but its result is written as usual
+    await wait_for(lambda: redis.exists(f'arq:result:{handle.id}'))
+    assert msgpack.unpackb(await redis.get(f'arq:result:{handle.id}'))['value'] == 'went'
+    await wait_for(lambda: _equals(lambda: redis.llen(_inflight(worker.worker_name)), 0))
+
+
+async def test_worker_waits_out_a_redis_over_its_maxmemory(
+        settings, redis, start_worker, caplog):
+    # noeviction at maxmemory refuses writes with OOM: the worker backs off as for a lost
+    # connection, keeps its jobs, and carries on once there is room again
+    caplog.set_level(logging.INFO, logger='arq.work')
+    worker, task = await start_worker(settings, shadows=[Recorder], lease_ms=300)
+    await wait_for(lambda: redis.exists(f'arq:lease:{worker.worker_name}'))
+    await redis.config_set('maxmemory', 1)
+    try:
+        await wait_for(lambda: re.search(r'lease: Redis error ResponseError: .*OOM command not '
+                                         r'allowed .*; retrying with backoff', caplog.text))
+        assert not task.done()
+    finally:
+        await redis.config_set('maxmemory', 0)
+    await wait_for(lambda: 'lease: Redis is reachable again' in caplog.text)
+    async with Recorder(redis_settings=settings) as actor:
+        assert await (await actor.add(2, 3)).result(timeout=5) == 5
+    assert not task.done()
 
 
 async def test_drain_ack_commands_store_what_redis_py_would_send(redis):
