@@ -4351,12 +4351,15 @@ async def test_taking_back_a_job_resets_its_loss_count_to_what_the_pop_saw(redis
     # or none, never a count that no ack will ever delete
     await redis.rpush('arq:q:dft', b'job')
     await redis.hset('arq:lost', b'job', popped_with + 2)
-    take_back = [1, 'arq:lost', 'arq:q:dft', _inflight('w1'), b'job', popped_with]
+    await redis.set('arq:recovered:w1', 1)  # left by whoever put w1's job back
+    take_back = [2, 'arq:lost', 'arq:recovered:w1', 'arq:q:dft', _inflight('w1'), b'job',
+                 popped_with]
     assert await redis.eval(arq._TAKE_BACK_SCRIPT, *take_back) == [1]
     assert await redis.lrange(_inflight('w1'), 0, -1) == [b'job']
     assert await redis.llen('arq:q:dft') == 0
     expected = {b'job': b'1'} if popped_with else {}
     assert await redis.hgetall('arq:lost') == expected
+    assert not await redis.exists('arq:recovered:w1')  # read once
 
 
 async def test_drain_counts_a_task_that_blocked_past_its_timeout_as_timed_out(redis, caplog):
