@@ -103,10 +103,13 @@ from redis.asyncio.retry import Retry as RedisRetry
 from redis.backoff import NoBackoff
 from redis.exceptions import (
     AuthenticationError,
+    ClusterDownError,
     NoScriptError,
+    OutOfMemoryError,
     ReadOnlyError,
     RedisError,
     ResponseError,
+    TryAgainError,
 )
 from redis.exceptions import ConnectionError as RedisConnectionError_
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -2627,14 +2630,19 @@ return moved
 
 _REDIS_DOWN = (RedisConnectionError_, RedisTimeoutError, OSError)
 #: error replies of a server that is up but refuses writes for now: over its maxmemory
-#: (noeviction), a replica after a fail-over, a cluster in trouble
-#: (in a script's error, the reply comes after a dash)
+#: (noeviction), a replica after a fail-over, a cluster in trouble. redis-py strips the
+#: codes it knows from the message and raises these classes (MasterDownError is a
+#: ClusterDownError): so do errors raised inside a script on Redis 7, whose reply keeps
+#: the code in front; on Redis 6 such an error is an ``ERR Error running script ...``
+#: with the code after a dash, and NOREPLICAS has no class of its own.
+_REFUSING_ERRORS = (OutOfMemoryError, ReadOnlyError, ClusterDownError, TryAgainError)
 _REFUSING = re.compile(r'(?:^|-)(?:OOM|READONLY|MASTERDOWN|NOREPLICAS|TRYAGAIN|CLUSTERDOWN) ')
 
 
 def _refusing(exc: ResponseError) -> bool:
     # a worker waits these out as it waits out a lost connection, rather than ending
-    return isinstance(exc, ReadOnlyError) or _REFUSING.search(str(exc)) is not None
+    return isinstance(exc, _REFUSING_ERRORS) or _REFUSING.search(str(exc)) is not None
+
 _USE_DRAIN_TIMEOUT: Any = object()
 
 
