@@ -2582,15 +2582,17 @@ return 0
 # KEYS: lost hash, our recovered mark; ARGV: quadruples of (queue, in-flight list, payload,
 # losses counted when we popped it). A worker found unregistered at a renewal runs this.
 # Without the mark no worker put our jobs back: Redis forgot us (restarted without
-# persistence, flushed), so our running jobs are recorded in flight again and keep
-# running; returns -1. With it, another worker did: we take back our running jobs that
-# are still queued where it put them, and set their loss count back to what it was at
-# our pop: not one less than now, since a second worker may have had the job and lapsed
-# too, and its count would outlive every ack (only the worker whose pop saw a count
-# deletes it). Returns 1 per job taken back, 0 per job gone.
+# persistence, flushed, or restored from a snapshot taken before we registered, which
+# has our running jobs queued: those copies go), so our running jobs are recorded in
+# flight again and keep running; returns -1. With it, another worker did: we take back
+# our running jobs that are still queued where it put them, and set their loss count
+# back to what it was at our pop: not one less than now, since a second worker may have
+# had the job and lapsed too, and its count would outlive every ack (only the worker
+# whose pop saw a count deletes it). Returns 1 per job taken back, 0 per job gone.
 _TAKE_BACK_SCRIPT = """
 if redis.call('DEL', KEYS[2]) == 0 then
   for i = 1, #ARGV, 4 do
+    redis.call('LREM', ARGV[i], 1, ARGV[i + 2])
     if not redis.call('LPOS', ARGV[i + 1], ARGV[i + 2]) then
       redis.call('RPUSH', ARGV[i + 1], ARGV[i + 2])
     end

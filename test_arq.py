@@ -4513,6 +4513,30 @@ async def test_worker_that_redis_forgot_keeps_its_running_jobs(
     await wait_for(lambda: _equals(lambda: redis.llen(_inflight(worker.worker_name)), 0))
 
 
+async def test_worker_that_redis_forgot_takes_its_job_off_a_restored_queue(
+        settings, redis, start_worker, caplog):
+    # Redis restored from a snapshot (RDB, a lagging replica promoted) taken before the
+    # worker registered: no registration, no mark, and its running job back on its queue.
+    # It keeps running the job, so the queued copy must go, or the job runs twice at once.
+    worker, _task = await start_worker(settings, shadows=[Blocker], lease_ms=300,
+                                       max_concurrent_tasks=1)
+    await wait_for(lambda: redis.exists(f'arq:lease:{worker.worker_name}'))
+    async with Blocker(redis_settings=settings) as blocker:
+        handle = await blocker.wait_for_key('go')
+        await wait_for(lambda: redis.llen(_inflight(worker.worker_name)))
+        payload = (await redis.lrange(_inflight(worker.worker_name), 0, -1))[0]
+        async with redis.pipeline(transaction=True) as pipe:  # the restore, at once
+            await pipe.flushall().rpush('arq:q:dft', payload).execute()
+        await wait_for(lambda: re.search(r'Redis no longer knew this worker', caplog.text))
+        assert await redis.llen('arq:q:dft') == 0
+        assert await redis.lrange(_inflight(worker.worker_name), 0, -1) == [payload]
+        await redis.set('go', 1)
+        await wait_for(lambda: worker.jobs_complete == 1)
+    await asyncio.sleep(0.3)  # a second run would have been popped by now
+    assert worker.jobs_complete == 1 and worker.jobs_ongoing == 0
+    assert msgpack.unpackb(await redis.get(f'arq:result:{handle.id}'))['value'] == 'went'
+
+
 async def test_refusing_replies_are_told_apart_in_every_format(redis):
     # redis-py strips the codes it knows (OOM, READONLY, ...) from the message and raises
     # a class of its own; Redis 7 keeps the code in front of an error raised in a script,
