@@ -2503,8 +2503,12 @@ return out
 
 # KEYS: workers hash, own lease, lost hash; ARGV: worker id, lease ms, queue keys joined
 # by "\n", in-flight key prefix ("arq:inflight:"), lease key prefix ("arq:lease:"),
-# recovered-mark prefix ("arq:recovered:"), its time to live in ms.
-# Returns {registered before, jobs recovered, own lease had lapsed}.
+# recovered-mark prefix ("arq:recovered:"), its time to live in ms, and what to do with
+# our own mark: "2" delete it (first registration: a mark of a worker that had our id is
+# not ours), "1" delete it if we are registered (our last take-back went through), "0"
+# keep it. Returns {registered before, jobs recovered, own lease had lapsed}; "registered
+# before" is 0 too while our mark is there, registered or not: a renewal that registered
+# us again, or a take-back, whose reply was lost, must not spare us the take-back.
 # Each payload recovered counts one more loss in the lost hash (its field is the payload:
 # the try number inside cannot be rewritten here), which the pop reports and the ack
 # deletes. A registered worker whose own lease had lapsed recovers nothing this time: it
@@ -2515,6 +2519,10 @@ return out
 # cost every job a lookup, for a race of one lease's length.
 _LEASE_SCRIPT = """
 local known = redis.call('HEXISTS', KEYS[1], ARGV[1])
+local mark = ARGV[6] .. ARGV[1]
+if ARGV[8] == '2' or (ARGV[8] == '1' and known == 1) then redis.call('DEL', mark) end
+local back = known
+if redis.call('EXISTS', mark) == 1 then back = 0 end
 local lapsed = not redis.call('SET', KEYS[2], '1', 'PX', ARGV[2], 'GET')
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 local recovered = 0
@@ -2537,7 +2545,7 @@ if known == 0 or not lapsed then
     end
   end
 end
-return {known, recovered, lapsed and 1 or 0}
+return {back, recovered, lapsed and 1 or 0}
 """
 
 # KEYS: workers hash, own lease, then pairs of (in-flight list, queue); ARGV: worker id
@@ -2588,9 +2596,11 @@ return 0
 # our running jobs that are still queued where it put them, and set their loss count
 # back to what it was at our pop: not one less than now, since a second worker may have
 # had the job and lapsed too, and its count would outlive every ack (only the worker
-# whose pop saw a count deletes it). Returns 1 per job taken back, 0 per job gone.
+# whose pop saw a count deletes it). Returns 1 per job taken back (or already in our
+# in-flight list: this take-back sent again after its reply was lost), 0 per job gone.
+# The mark stays until our next renewal, so a take-back whose reply was lost runs again.
 _TAKE_BACK_SCRIPT = """
-if redis.call('DEL', KEYS[2]) == 0 then
+if redis.call('EXISTS', KEYS[2]) == 0 then
   for i = 1, #ARGV, 4 do
     redis.call('LREM', ARGV[i], 1, ARGV[i + 2])
     if not redis.call('LPOS', ARGV[i + 1], ARGV[i + 2]) then
@@ -2608,6 +2618,8 @@ for i = 1, #ARGV, 4 do
     else
       redis.call('HDEL', KEYS[1], ARGV[i + 2])
     end
+    out[#out + 1] = 1
+  elseif redis.call('LPOS', ARGV[i + 1], ARGV[i + 2]) then
     out[#out + 1] = 1
   else
     out[#out + 1] = 0
@@ -2765,6 +2777,7 @@ class Drain:
         self._dead_key = _key(namespace, DEAD_KEY_PART)
         self._lost_key = _key(namespace, LOST_KEY_PART)
         self._registered = False
+        self._took_back = False  # the next renewal deletes our recovered mark
         self._renewed_at = 0.0
         self._lease_lock = asyncio.Lock()
         self._lease_task: asyncio.Task[None] | None = None
@@ -3239,7 +3252,9 @@ class Drain:
             [self._workers_key, self._lease_key, self._lost_key],
             [self.worker_id, self.lease_ms, '\n'.join(self._queues),
              _key(self.namespace, INFLIGHT_KEY_PART), _key(self.namespace, LEASE_KEY_PART),
-             _key(self.namespace, RECOVERED_KEY_PART), RECOVERED_MARK_MS])
+             _key(self.namespace, RECOVERED_KEY_PART), RECOVERED_MARK_MS,
+             '1' if self._took_back else '0' if self._registered else '2'])
+        self._took_back = False
         if recovered:
             work_logger.warning('put %d job(s) of dead workers back on their queues',
                                 recovered)
@@ -3284,6 +3299,7 @@ class Drain:
                 'or flushed): registered again, with its %d running job(s) in flight',
                 self.worker_id, len(held))
             return
+        self._took_back = True
         gone = [(task, job) for (task, job), flag in zip(held, flags, strict=True) if not flag]
         work_logger.error(
             'worker %s lost its lease (event loop blocked or Redis unreachable for over %dms) '

@@ -4487,6 +4487,40 @@ async def test_worker_whose_lease_lapsed_takes_back_its_jobs_or_cancels_them(
     assert await redis.hexists('arq:workers', worker.worker_name)
 
 
+@pytest.mark.parametrize('lost', ['renewal', 'take-back'])
+async def test_worker_whose_lease_lapsed_gives_up_its_job_though_a_reply_was_lost(
+        settings, redis, redis_server, start_worker, caplog, lost):
+    # the renewal that registers the worker again, or the take-back after it, runs but
+    # its reply is lost: the retry finds the worker registered, and must still find out
+    # that its job went to another worker, or both run it for as long as it lasts
+    worker, _task = await start_worker(settings, shadows=[Blocker], lease_ms=300)
+    await wait_for(lambda: redis.exists(f'arq:lease:{worker.worker_name}'))
+    drain = worker.drain
+    name = '_renew' if lost == 'renewal' else '_take_back_script'
+    real, dropped = getattr(drain, name), []
+
+    async def lose_a_reply(keys, args):
+        reply = await real(keys, args)
+        if not dropped and (lost == 'take-back' or reply[0] == 0 and drain._registered):
+            dropped.append(reply)
+            raise sync_redis.ConnectionError('connection lost while reading the reply')
+        return reply
+    setattr(drain, name, lose_a_reply)
+    rescue = asyncio.create_task(asyncio.to_thread(
+        _rescue_during_block, redis_server.url, worker.worker_name, True))
+    async with Blocker(redis_settings=settings) as blocker:
+        handle = await blocker.hold(0.8)
+        await rescue
+    await wait_for(lambda: worker.drain.jobs_cancelled == 1)
+    assert dropped
+    assert re.search(rf'cancelled here: job {handle.id[:6]} Blocker\.hold', caplog.text)
+    assert await redis.llen(_inflight('rescuer')) == 1
+    # the mark goes at the renewal after the take-back went through
+    await wait_for(lambda: _equals(
+        lambda: redis.exists(f'arq:recovered:{worker.worker_name}'), 0))
+    assert await redis.hexists('arq:workers', worker.worker_name)
+
+
 async def test_worker_that_redis_forgot_keeps_its_running_jobs(
         settings, redis, start_worker, caplog):
     # a Redis restart without persistence (here: FLUSHALL) loses the worker's registration
