@@ -103,10 +103,13 @@ from redis.asyncio.retry import Retry as RedisRetry
 from redis.backoff import NoBackoff
 from redis.exceptions import (
     AuthenticationError,
+    ClusterDownError,
     NoScriptError,
+    OutOfMemoryError,
     ReadOnlyError,
     RedisError,
     ResponseError,
+    TryAgainError,
 )
 from redis.exceptions import ConnectionError as RedisConnectionError_
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -2500,8 +2503,12 @@ return out
 
 # KEYS: workers hash, own lease, lost hash; ARGV: worker id, lease ms, queue keys joined
 # by "\n", in-flight key prefix ("arq:inflight:"), lease key prefix ("arq:lease:"),
-# recovered-mark prefix ("arq:recovered:"), its time to live in ms.
-# Returns {registered before, jobs recovered, own lease had lapsed}.
+# recovered-mark prefix ("arq:recovered:"), its time to live in ms, and what to do with
+# our own mark: "2" delete it (first registration: a mark of a worker that had our id is
+# not ours), "1" delete it if we are registered (our last take-back went through), "0"
+# keep it. Returns {registered before, jobs recovered, own lease had lapsed}; "registered
+# before" is 0 too while our mark is there, registered or not: a renewal that registered
+# us again, or a take-back, whose reply was lost, must not spare us the take-back.
 # Each payload recovered counts one more loss in the lost hash (its field is the payload:
 # the try number inside cannot be rewritten here), which the pop reports and the ack
 # deletes. A registered worker whose own lease had lapsed recovers nothing this time: it
@@ -2512,6 +2519,10 @@ return out
 # cost every job a lookup, for a race of one lease's length.
 _LEASE_SCRIPT = """
 local known = redis.call('HEXISTS', KEYS[1], ARGV[1])
+local mark = ARGV[6] .. ARGV[1]
+if ARGV[8] == '2' or (ARGV[8] == '1' and known == 1) then redis.call('DEL', mark) end
+local back = known
+if redis.call('EXISTS', mark) == 1 then back = 0 end
 local lapsed = not redis.call('SET', KEYS[2], '1', 'PX', ARGV[2], 'GET')
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 local recovered = 0
@@ -2534,7 +2545,7 @@ if known == 0 or not lapsed then
     end
   end
 end
-return {known, recovered, lapsed and 1 or 0}
+return {back, recovered, lapsed and 1 or 0}
 """
 
 # KEYS: workers hash, own lease, then pairs of (in-flight list, queue); ARGV: worker id
@@ -2579,15 +2590,19 @@ return 0
 # KEYS: lost hash, our recovered mark; ARGV: quadruples of (queue, in-flight list, payload,
 # losses counted when we popped it). A worker found unregistered at a renewal runs this.
 # Without the mark no worker put our jobs back: Redis forgot us (restarted without
-# persistence, flushed), so our running jobs are recorded in flight again and keep
-# running; returns -1. With it, another worker did: we take back our running jobs that
-# are still queued where it put them, and set their loss count back to what it was at
-# our pop: not one less than now, since a second worker may have had the job and lapsed
-# too, and its count would outlive every ack (only the worker whose pop saw a count
-# deletes it). Returns 1 per job taken back, 0 per job gone.
+# persistence, flushed, or restored from a snapshot taken before we registered, which
+# has our running jobs queued: those copies go), so our running jobs are recorded in
+# flight again and keep running; returns -1. With it, another worker did: we take back
+# our running jobs that are still queued where it put them, and set their loss count
+# back to what it was at our pop: not one less than now, since a second worker may have
+# had the job and lapsed too, and its count would outlive every ack (only the worker
+# whose pop saw a count deletes it). Returns 1 per job taken back (or already in our
+# in-flight list: this take-back sent again after its reply was lost), 0 per job gone.
+# The mark stays until our next renewal, so a take-back whose reply was lost runs again.
 _TAKE_BACK_SCRIPT = """
-if redis.call('DEL', KEYS[2]) == 0 then
+if redis.call('EXISTS', KEYS[2]) == 0 then
   for i = 1, #ARGV, 4 do
+    redis.call('LREM', ARGV[i], 1, ARGV[i + 2])
     if not redis.call('LPOS', ARGV[i + 1], ARGV[i + 2]) then
       redis.call('RPUSH', ARGV[i + 1], ARGV[i + 2])
     end
@@ -2603,6 +2618,8 @@ for i = 1, #ARGV, 4 do
     else
       redis.call('HDEL', KEYS[1], ARGV[i + 2])
     end
+    out[#out + 1] = 1
+  elseif redis.call('LPOS', ARGV[i + 1], ARGV[i + 2]) then
     out[#out + 1] = 1
   else
     out[#out + 1] = 0
@@ -2627,14 +2644,19 @@ return moved
 
 _REDIS_DOWN = (RedisConnectionError_, RedisTimeoutError, OSError)
 #: error replies of a server that is up but refuses writes for now: over its maxmemory
-#: (noeviction), a replica after a fail-over, a cluster in trouble
-#: (in a script's error, the reply comes after a dash)
+#: (noeviction), a replica after a fail-over, a cluster in trouble. redis-py strips the
+#: codes it knows from the message and raises these classes (MasterDownError is a
+#: ClusterDownError): so do errors raised inside a script on Redis 7, whose reply keeps
+#: the code in front; on Redis 6 such an error is an ``ERR Error running script ...``
+#: with the code after a dash, and NOREPLICAS has no class of its own.
+_REFUSING_ERRORS = (OutOfMemoryError, ReadOnlyError, ClusterDownError, TryAgainError)
 _REFUSING = re.compile(r'(?:^|-)(?:OOM|READONLY|MASTERDOWN|NOREPLICAS|TRYAGAIN|CLUSTERDOWN) ')
 
 
 def _refusing(exc: ResponseError) -> bool:
     # a worker waits these out as it waits out a lost connection, rather than ending
-    return isinstance(exc, ReadOnlyError) or _REFUSING.search(str(exc)) is not None
+    return isinstance(exc, _REFUSING_ERRORS) or _REFUSING.search(str(exc)) is not None
+
 _USE_DRAIN_TIMEOUT: Any = object()
 
 
@@ -2755,6 +2777,7 @@ class Drain:
         self._dead_key = _key(namespace, DEAD_KEY_PART)
         self._lost_key = _key(namespace, LOST_KEY_PART)
         self._registered = False
+        self._took_back = False  # the next renewal deletes our recovered mark
         self._renewed_at = 0.0
         self._lease_lock = asyncio.Lock()
         self._lease_task: asyncio.Task[None] | None = None
@@ -3229,7 +3252,9 @@ class Drain:
             [self._workers_key, self._lease_key, self._lost_key],
             [self.worker_id, self.lease_ms, '\n'.join(self._queues),
              _key(self.namespace, INFLIGHT_KEY_PART), _key(self.namespace, LEASE_KEY_PART),
-             _key(self.namespace, RECOVERED_KEY_PART), RECOVERED_MARK_MS])
+             _key(self.namespace, RECOVERED_KEY_PART), RECOVERED_MARK_MS,
+             '1' if self._took_back else '0' if self._registered else '2'])
+        self._took_back = False
         if recovered:
             work_logger.warning('put %d job(s) of dead workers back on their queues',
                                 recovered)
@@ -3274,6 +3299,7 @@ class Drain:
                 'or flushed): registered again, with its %d running job(s) in flight',
                 self.worker_id, len(held))
             return
+        self._took_back = True
         gone = [(task, job) for (task, job), flag in zip(held, flags, strict=True) if not flag]
         work_logger.error(
             'worker %s lost its lease (event loop blocked or Redis unreachable for over %dms) '

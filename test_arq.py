@@ -4490,6 +4490,40 @@ async def test_worker_whose_lease_lapsed_takes_back_its_jobs_or_cancels_them(
     assert await redis.hexists('arq:workers', worker.worker_name)
 
 
+@pytest.mark.parametrize('lost', ['renewal', 'take-back'])
+async def test_worker_whose_lease_lapsed_gives_up_its_job_though_a_reply_was_lost(
+        settings, redis, redis_server, start_worker, caplog, lost):
+    # the renewal that registers the worker again, or the take-back after it, runs but
+    # its reply is lost: the retry finds the worker registered, and must still find out
+    # that its job went to another worker, or both run it for as long as it lasts
+    worker, _task = await start_worker(settings, shadows=[Blocker], lease_ms=300)
+    await wait_for(lambda: redis.exists(f'arq:lease:{worker.worker_name}'))
+    drain = worker.drain
+    name = '_renew' if lost == 'renewal' else '_take_back_script'
+    real, dropped = getattr(drain, name), []
+
+    async def lose_a_reply(keys, args):
+        reply = await real(keys, args)
+        if not dropped and (lost == 'take-back' or reply[0] == 0 and drain._registered):
+            dropped.append(reply)
+            raise sync_redis.ConnectionError('connection lost while reading the reply')
+        return reply
+    setattr(drain, name, lose_a_reply)
+    rescue = asyncio.create_task(asyncio.to_thread(
+        _rescue_during_block, redis_server.url, worker.worker_name, True))
+    async with Blocker(redis_settings=settings) as blocker:
+        handle = await blocker.hold(0.8)
+        await rescue
+    await wait_for(lambda: worker.drain.jobs_cancelled == 1)
+    assert dropped
+    assert re.search(rf'cancelled here: job {handle.id[:6]} Blocker\.hold', caplog.text)
+    assert await redis.llen(_inflight('rescuer')) == 1
+    # the mark goes at the renewal after the take-back went through
+    await wait_for(lambda: _equals(
+        lambda: redis.exists(f'arq:recovered:{worker.worker_name}'), 0))
+    assert await redis.hexists('arq:workers', worker.worker_name)
+
+
 async def test_worker_that_redis_forgot_keeps_its_running_jobs(
         settings, redis, start_worker, caplog):
     # a Redis restart without persistence (here: FLUSHALL) loses the worker's registration
@@ -4516,6 +4550,63 @@ async def test_worker_that_redis_forgot_keeps_its_running_jobs(
     await wait_for(lambda: _equals(lambda: redis.llen(_inflight(worker.worker_name)), 0))
 
 
+async def test_worker_that_redis_forgot_takes_its_job_off_a_restored_queue(
+        settings, redis, start_worker, caplog):
+    # Redis restored from a snapshot (RDB, a lagging replica promoted) taken before the
+    # worker registered: no registration, no mark, and its running job back on its queue.
+    # It keeps running the job, so the queued copy must go, or the job runs twice at once.
+    worker, _task = await start_worker(settings, shadows=[Blocker], lease_ms=300,
+                                       max_concurrent_tasks=1)
+    await wait_for(lambda: redis.exists(f'arq:lease:{worker.worker_name}'))
+    async with Blocker(redis_settings=settings) as blocker:
+        handle = await blocker.wait_for_key('go')
+        await wait_for(lambda: redis.llen(_inflight(worker.worker_name)))
+        payload = (await redis.lrange(_inflight(worker.worker_name), 0, -1))[0]
+        async with redis.pipeline(transaction=True) as pipe:  # the restore, at once
+            await pipe.flushall().rpush('arq:q:dft', payload).execute()
+        await wait_for(lambda: re.search(r'Redis no longer knew this worker', caplog.text))
+        assert await redis.llen('arq:q:dft') == 0
+        assert await redis.lrange(_inflight(worker.worker_name), 0, -1) == [payload]
+        await redis.set('go', 1)
+        await wait_for(lambda: worker.jobs_complete == 1)
+    await asyncio.sleep(0.3)  # a second run would have been popped by now
+    assert worker.jobs_complete == 1 and worker.jobs_ongoing == 0
+    assert msgpack.unpackb(await redis.get(f'arq:result:{handle.id}'))['value'] == 'went'
+
+
+async def test_refusing_replies_are_told_apart_in_every_format(redis):
+    # redis-py strips the codes it knows (OOM, READONLY, ...) from the message and raises
+    # a class of its own; Redis 7 keeps the code in front of an error raised in a script,
+    # Redis 6 puts it after a dash inside an ERR: each must be waited out, not end run()
+    from redis._parsers import BaseParser
+    for reply in ["OOM command not allowed when used memory > 'maxmemory'.",
+                  "OOM command not allowed when used memory > 'maxmemory'. script: "
+                  "dee75071fbd5fbdaed00cdae4770c5d71f15549b, on @user_script:3.",
+                  "READONLY You can't write against a read only replica.",
+                  'MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set '
+                  "to 'no'.",
+                  'NOREPLICAS Not enough good replicas to write.',
+                  'TRYAGAIN Multiple keys request during rehashing of slot',
+                  'CLUSTERDOWN The cluster is down',
+                  'ERR Error running script (call to f_dee7): @user_script:3: @user_script: '
+                  "3: -OOM command not allowed when used memory > 'maxmemory'."]:
+        exc = BaseParser.parse_error(reply)
+        assert isinstance(exc, sync_redis.ResponseError) and arq._refusing(exc), reply
+    for reply in ['WRONGTYPE Operation against a key holding the wrong kind of value',
+                  'ERR unknown command', 'NOSCRIPT No matching script.']:
+        assert not arq._refusing(BaseParser.parse_error(reply)), reply
+    # and as this server words them, plainly and from inside the lease script
+    await redis.config_set('maxmemory', 1)
+    try:
+        with pytest.raises(sync_redis.ResponseError) as plain:
+            await redis.rpush('k', 'v')
+        with pytest.raises(sync_redis.ResponseError) as scripted:
+            await recover_as(redis)
+    finally:
+        await redis.config_set('maxmemory', 0)
+    assert arq._refusing(plain.value) and arq._refusing(scripted.value)
+
+
 async def test_worker_waits_out_a_redis_over_its_maxmemory(
         settings, redis, start_worker, caplog):
     # noeviction at maxmemory refuses writes with OOM: the worker backs off as for a lost
@@ -4525,8 +4616,9 @@ async def test_worker_waits_out_a_redis_over_its_maxmemory(
     await wait_for(lambda: redis.exists(f'arq:lease:{worker.worker_name}'))
     await redis.config_set('maxmemory', 1)
     try:
-        await wait_for(lambda: re.search(r'lease: Redis error ResponseError: .*OOM command not '
-                                         r'allowed .*; retrying with backoff', caplog.text))
+        # Redis 6 wraps it in a script error; redis-py raises Redis 7's as OutOfMemoryError
+        await wait_for(lambda: re.search(r'lease: Redis error \w+: .*command not allowed when '
+                                         r'used memory .*; retrying with backoff', caplog.text))
         assert not task.done()
     finally:
         await redis.config_set('maxmemory', 0)
