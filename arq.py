@@ -178,6 +178,8 @@ LEASE_MS = 10_000
 #: seconds the event loop may stay blocked (by a job's synchronous code) before a warning
 #: names the job; past two thirds of ``LEASE_MS`` its worker's lease lapses
 BLOCKED_LOOP_WARNING_SECONDS = 1.0
+#: while Redis errors last, a loop repeats its warning this often (seconds)
+BACKOFF_REPEAT_LOG_SECONDS = 60.0
 #: the most jobs one pop takes, however many slots are free (Lua's unpack has limits)
 MAX_POP_BATCH = 500
 #: the most bytes one acknowledgement script call carries, as one msgpack blob: far below
@@ -3371,12 +3373,17 @@ class Drain:
 
 
 class _Backoff:
-    """Sleep after a Redis error, doubling from 50ms to ``cap`` seconds, logging once."""
+    """Sleep after a Redis error, doubling from 50ms to ``cap`` seconds.
+
+    Logs the first error, then once every ``BACKOFF_REPEAT_LOG_SECONDS`` while it lasts, so
+    that an outage or a lasting refusal (a worker pointed at a replica) stays visible.
+    """
 
     def __init__(self, what: str, cap: float = 5.0) -> None:
         self.what = what
         self.cap = cap
         self.delay = 0.0
+        self.since = self.logged = 0.0
 
     def reset(self) -> None:
         if self.delay:
@@ -3384,9 +3391,15 @@ class _Backoff:
         self.delay = 0.0
 
     async def wait(self, exc: BaseException) -> None:
+        now = time.monotonic()
         if not self.delay:
+            self.since = self.logged = now
             work_logger.warning('%s: Redis error %s: %s; retrying with backoff', self.what,
                                 type(exc).__name__, exc)
+        elif now - self.logged >= BACKOFF_REPEAT_LOG_SECONDS:
+            self.logged = now
+            work_logger.warning('%s: Redis error %s: %s; still failing after %0.0fs', self.what,
+                                type(exc).__name__, exc, now - self.since)
         self.delay = min(max(self.delay * 2, 0.05), self.cap)
         await asyncio.sleep(self.delay)
 

@@ -4608,10 +4608,11 @@ async def test_refusing_replies_are_told_apart_in_every_format(redis):
 
 
 async def test_worker_waits_out_a_redis_over_its_maxmemory(
-        settings, redis, start_worker, caplog):
+        settings, redis, start_worker, caplog, monkeypatch):
     # noeviction at maxmemory refuses writes with OOM: the worker backs off as for a lost
-    # connection, keeps its jobs, and carries on once there is room again
+    # connection, says so again while it lasts, and carries on once there is room again
     caplog.set_level(logging.INFO, logger='arq.work')
+    monkeypatch.setattr(arq, 'BACKOFF_REPEAT_LOG_SECONDS', 0.5)
     worker, task = await start_worker(settings, shadows=[Recorder], lease_ms=300)
     await wait_for(lambda: redis.exists(f'arq:lease:{worker.worker_name}'))
     await redis.config_set('maxmemory', 1)
@@ -4619,6 +4620,8 @@ async def test_worker_waits_out_a_redis_over_its_maxmemory(
         # Redis 6 wraps it in a script error; redis-py raises Redis 7's as OutOfMemoryError
         await wait_for(lambda: re.search(r'lease: Redis error \w+: .*command not allowed when '
                                          r'used memory .*; retrying with backoff', caplog.text))
+        await wait_for(lambda: re.search(r'lease: Redis error \w+: .*command not allowed when '
+                                         r'used memory .*; still failing after \ds', caplog.text))
         assert not task.done()
     finally:
         await redis.config_set('maxmemory', 0)
