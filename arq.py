@@ -39,6 +39,8 @@ Known limitations:
 - Leases are per worker, not per job: a job that outlives a worker's lease because
   the event loop was blocked for longer than ``lease_ms`` may be handed out twice; the
   worker cancels its copy when it notices (``Drain._take_back``), after the block.
+  A worker stalled for over a day (``RECOVERED_MARK_MS``) finds no mark that its jobs
+  were put back, and lets its copies run on.
 - A burst worker does not wait for the leases of workers that just died: their jobs
   come back when those leases end, for the next worker to run.
 - An abort published while a job's worker dies is lost: the job put back from its
