@@ -2096,7 +2096,7 @@ class _ResultListener:
                 await self._send_ops()
                 await self._check()
                 backoff.reset()
-            except _REDIS_DOWN as exc:
+            except _REDIS_TROUBLE as exc:
                 await backoff.wait(exc)
                 self._wake.set()
 
@@ -2163,7 +2163,7 @@ class _ResultListener:
             try:
                 message = await self.pubsub.get_message(timeout=None)
                 backoff.reset()
-            except _REDIS_DOWN as exc:
+            except _REDIS_TROUBLE as exc:
                 await backoff.wait(exc)
                 # redis-py resubscribes on reconnect: count on one confirmation each,
                 # then look every job up again, since messages may have been missed
@@ -2657,9 +2657,15 @@ _REFUSING_ERRORS = (OutOfMemoryError, ReadOnlyError, ClusterDownError, TryAgainE
 _REFUSING = re.compile(r'(?:^|-)(?:OOM|READONLY|MASTERDOWN|NOREPLICAS|TRYAGAIN|CLUSTERDOWN) ')
 
 
+#: what a loop that backs off catches; ``_Backoff.wait`` re-raises the error replies
+#: that are not refusals (a bug or a key of the wrong type: waiting will not fix them)
+_REDIS_TROUBLE = (*_REDIS_DOWN, ResponseError)
+
+
 def _refusing(exc: ResponseError) -> bool:
     # a worker waits these out as it waits out a lost connection, rather than ending
     return isinstance(exc, _REFUSING_ERRORS) or _REFUSING.search(str(exc)) is not None
+
 
 _USE_DRAIN_TIMEOUT: Any = object()
 
@@ -2847,15 +2853,10 @@ class Drain:
                     orphans = False
                 await self._check_lease()
                 groups = await self._pop(pop_keys, [want])
-            except _REDIS_DOWN as exc:
+            except _REDIS_TROUBLE as exc:
                 # the pop may have run and its reply been lost: its jobs would sit in our
                 # in-flight lists, run by no one, for as long as we renew our lease
                 orphans = True
-                await backoff.wait(exc)
-                continue
-            except ResponseError as exc:
-                if not _refusing(exc):
-                    raise
                 await backoff.wait(exc)
                 continue
             backoff.reset()
@@ -3170,12 +3171,7 @@ class Drain:
             try:
                 await self._send_acks()
                 backoff.reset()
-            except _REDIS_DOWN as exc:
-                await backoff.wait(exc)
-                self._ack_event.set()
-            except ResponseError as exc:
-                if not _refusing(exc):
-                    raise
+            except _REDIS_TROUBLE as exc:
                 await backoff.wait(exc)
                 self._ack_event.set()
             if self._closing and not self._acks:
@@ -3234,11 +3230,7 @@ class Drain:
             try:
                 await self._renew_lease()
                 backoff.reset()
-            except _REDIS_DOWN as exc:
-                await backoff.wait(exc)
-            except ResponseError as exc:
-                if not _refusing(exc):
-                    raise
+            except _REDIS_TROUBLE as exc:
                 await backoff.wait(exc)
 
     async def _renew_lease(self, if_stale: bool = False) -> None:
@@ -3377,8 +3369,10 @@ class Drain:
 class _Backoff:
     """Sleep after a Redis error, doubling from 50ms to ``cap`` seconds.
 
-    Logs the first error, then once every ``BACKOFF_REPEAT_LOG_SECONDS`` while it lasts, so
-    that an outage or a lasting refusal (a worker pointed at a replica) stays visible.
+    Errors are a lost connection or a refusal (``_refusing``); any other error reply is
+    raised again, from the caller's ``except``. Logs the first error, then once every
+    ``BACKOFF_REPEAT_LOG_SECONDS`` while it lasts, so that an outage or a lasting refusal
+    (a worker pointed at a replica) stays visible.
     """
 
     def __init__(self, what: str, cap: float = 5.0) -> None:
@@ -3393,6 +3387,8 @@ class _Backoff:
         self.delay = 0.0
 
     async def wait(self, exc: BaseException) -> None:
+        if isinstance(exc, ResponseError) and not _refusing(exc):
+            raise exc
         now = time.monotonic()
         if not self.delay:
             self.since = self.logged = now
@@ -4092,7 +4088,7 @@ class BaseWorker(RedisMixin):
             try:
                 message = await pubsub.get_message(timeout=None)
                 backoff.reset()
-            except _REDIS_DOWN as exc:
+            except _REDIS_TROUBLE as exc:
                 await backoff.wait(exc)
                 self._wake.set()  # a wake-up may have been missed
                 continue
@@ -4122,7 +4118,7 @@ class BaseWorker(RedisMixin):
             try:
                 head = await self._move_due(redis)
                 backoff.reset()
-            except _REDIS_DOWN as exc:
+            except _REDIS_TROUBLE as exc:
                 await backoff.wait(exc)
                 continue
             # at least once per lease interval, in case a wake-up message was lost

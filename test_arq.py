@@ -4629,6 +4629,8 @@ async def test_worker_waits_out_a_redis_over_its_maxmemory(
     await wait_for(lambda: 'lease: Redis is reachable again' in caplog.text)
     async with Recorder(redis_settings=settings) as actor:
         assert await (await actor.add(2, 3)).result(timeout=5) == 5
+        # the loop that moves deferred jobs lived through it too
+        assert await (await actor.add(1, 1, _defer_by=0.2)).result(timeout=5) == 2
     assert not task.done()
 
 
